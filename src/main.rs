@@ -1,45 +1,27 @@
+//! The `proxy-gateway` binary: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
 use clap::Parser;
+use proxy_gateway::cli::{self, Cli};
 
-#[derive(Parser)]
-#[command(name = "proxy-gateway")]
-enum Cli {
-    /// Serve a provider simulator.
-    Simulate {
-        #[arg(long, value_enum)]
-        provider: proxy_gateway::sim::SimProvider,
-        #[arg(long, default_value = "127.0.0.1:9911")]
-        listen: std::net::SocketAddr,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long)]
-        api_key: Option<String>,
-        #[arg(long)]
-        control: bool,
-    },
-}
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse() {
-        Cli::Simulate {
-            provider,
-            listen,
-            seed,
-            api_key,
-            control,
-        } => {
-            let mut opts = proxy_gateway::sim::SimOptions::new(provider);
-            opts.seed = seed;
-            opts.control = control;
-            if let Some(k) = api_key {
-                opts.api_key = k;
-            }
-            let listener = tokio::net::TcpListener::bind(listen).await?;
-            let handle = proxy_gateway::sim::spawn_on(provider, opts, listener)?;
-            eprintln!("simulating {} on http://{}", provider.as_str(), handle.addr);
-            tokio::signal::ctrl_c().await?;
-            handle.stop().await;
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("proxy-gateway: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("proxy-gateway: {err}");
+            ExitCode::FAILURE
         }
     }
-    Ok(())
 }

@@ -1,0 +1,68 @@
+//! The HTTP surface: one file per resource with its routes, handlers and wire types, and the
+//! router that assembles them with the shared layers. Handlers parse and validate input, call
+//! one service function, and map the result to a response.
+
+pub mod api_keys;
+pub mod health;
+pub mod openapi;
+pub mod pagination;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::http;
+
+/// Every route with its OpenAPI description, before layers are applied.
+pub fn routes() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
+        .routes(routes!(api_keys::get_api_key, api_keys::revoke_api_key));
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .nest("/v1", v1)
+}
+
+/// The complete application router: routes, authentication on `/v1`, and the shared layers
+/// (outermost first: request id, trace span, problem+json safety net, panic catcher,
+/// Server-Timing, deadline, body limit, then authentication per `/v1` route).
+pub fn router(state: AppState) -> Router {
+    let (router, spec) = routes().split_for_parts();
+    let spec_json = openapi::render(&spec);
+    let request_timeout: Duration = state.config.request_timeout;
+    let body_limit = state.config.body_limit_bytes;
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move { openapi::json_response(&spec_json) }),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::auth::layer,
+        ))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            request_timeout,
+            http::timeout::layer,
+        ))
+        .layer(middleware::from_fn(http::server_timing::layer))
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn(http::problem_fallback::layer))
+        .layer(middleware::from_fn(http::trace::layer))
+        .layer(middleware::from_fn(http::request_id::layer))
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::not_found("no such route")
+}

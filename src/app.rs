@@ -1,0 +1,229 @@
+//! Builds the application from a [`Config`] and runs it: used by `main` and, unchanged, by the
+//! tests, so a test exercises exactly what production runs.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::{Backend, Config};
+use crate::domain::api_keys::{self, AccountRestriction, NewApiKey, Scope, Scopes, Token};
+use crate::store::{self, Store, StoreError};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store (API keys, later idempotency records and audit events).
+    pub store: Store,
+    /// The validated configuration.
+    pub config: Arc<Config>,
+}
+
+/// Why the gateway could not start; printed as one line by `main`.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The store could not be reached, migrated or bootstrapped.
+    #[error("store ({url}): {source}")]
+    Store {
+        /// The store URL without credentials.
+        url: String,
+        /// The cause.
+        source: StoreError,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr} (PGW_LISTEN): {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A built gateway: store connected and migrated, listener bound, not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    bootstrap_token: Option<Token>,
+}
+
+impl App {
+    /// Connects and migrates the store, creates the first admin key on an empty store, and
+    /// binds the listener (port 0 picks a free port; see [`App::local_addr`]).
+    pub async fn build(config: Config) -> Result<App, StartupError> {
+        install_crypto_provider();
+        let store = open_store(&config).await?;
+        let bootstrap_token = bootstrap_admin_key(&store, &config)
+            .await
+            .map_err(|source| StartupError::Store {
+                url: config.database_url.redacted(),
+                source,
+            })?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        Ok(App {
+            listener,
+            state: AppState {
+                store,
+                config: Arc::new(config),
+            },
+            bootstrap_token,
+        })
+    }
+
+    /// Where the API listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.config.listen)
+    }
+
+    /// The admin token generated on this start, when the store had no key: shown once.
+    pub fn take_bootstrap_token(&mut self) -> Option<Token> {
+        self.bootstrap_token.take()
+    }
+
+    /// The shared state (tests reach the store through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish for at most the
+    /// configured grace period.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let grace = self.state.config.shutdown_grace;
+        let store = self.state.store.clone();
+        let router = crate::api::router(self.state);
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!(
+                grace_secs = grace.as_secs(),
+                "shutting down: no new connections, finishing in-flight requests"
+            );
+            let _ = stopping_tx.send(());
+        });
+        let server = std::future::IntoFuture::into_future(server);
+        tokio::pin!(server);
+        let result = tokio::select! {
+            result = &mut server => result,
+            _ = grace_expired(stopping_rx, grace) => {
+                tracing::warn!("grace period over: closing the remaining connections");
+                Ok(())
+            }
+        };
+        store.admin.close().await;
+        result
+    }
+
+    /// Serves until SIGTERM or SIGINT.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn grace_expired(stopping: tokio::sync::oneshot::Receiver<()>, grace: Duration) {
+    if stopping.await.is_err() {
+        // The server ended without a shutdown request; let its own result win the select.
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(grace).await;
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// rustls needs one process-wide crypto provider; ring is the one compiled in.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Connects (retrying Postgres for a while, since it may still be starting) and migrates.
+pub async fn open_store(config: &Config) -> Result<Store, StartupError> {
+    let url = config.database_url.redacted();
+    let attempts = match config.database_url.backend() {
+        Backend::Postgres => 15,
+        Backend::Sqlite => 1,
+    };
+    let mut attempt = 1;
+    let store = loop {
+        match store::connect(&config.database_url, config.database_max_connections).await {
+            Ok(store) => break store,
+            Err(err) if attempt < attempts => {
+                tracing::warn!(attempt, error = %err, "store not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                attempt += 1;
+            }
+            Err(source) => return Err(StartupError::Store { url, source }),
+        }
+    };
+    store
+        .admin
+        .migrate()
+        .await
+        .map_err(|source| StartupError::Store { url, source })?;
+    Ok(store)
+}
+
+/// On a store with no key at all, creates the admin key: the configured one, or a new one that
+/// is returned so that it can be shown once.
+pub async fn bootstrap_admin_key(
+    store: &Store,
+    config: &Config,
+) -> Result<Option<Token>, StoreError> {
+    if store.api_keys.count().await? > 0 {
+        return Ok(None);
+    }
+    let new = NewApiKey {
+        name: "bootstrap-admin".to_string(),
+        scopes: Scopes::of(&[Scope::Admin]),
+        accounts: AccountRestriction::all(),
+    };
+    match &config.bootstrap_admin_key {
+        Some(configured) => {
+            let token = Token::parse(secrecy::ExposeSecret::expose_secret(configured))
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            let key = api_keys::import(store.api_keys.as_ref(), new, &token).await?;
+            tracing::info!(key_id = %key.id, "created the admin key from PGW_BOOTSTRAP_ADMIN_KEY");
+            Ok(None)
+        }
+        None => {
+            let (key, token) = api_keys::create(store.api_keys.as_ref(), new).await?;
+            tracing::info!(key_id = %key.id, "generated the first admin key");
+            Ok(Some(token))
+        }
+    }
+}

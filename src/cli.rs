@@ -1,0 +1,290 @@
+//! The command line: `serve` (default), `migrate`, `keys …`, `simulate`, `openapi`.
+//! Settings come from `PGW_*` variables and `--config FILE`; `--help` lists them all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, App};
+use crate::config::{self, Config};
+use crate::domain::api_keys::{self, AccountRestriction, ApiKeyId, NewApiKey, Scopes};
+use crate::sim::{SimOptions, SimProvider};
+use crate::store::Store;
+
+/// proxy-gateway: one normalized REST API over residential-proxy providers.
+#[derive(Debug, Parser)]
+#[command(name = "proxy-gateway", version, about, after_help = config::settings_help())]
+pub struct Cli {
+    /// A TOML file with settings (keys as listed below); environment variables override it.
+    #[arg(long, global = true, env = "PGW_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do; `serve` when omitted.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway: migrate the store, create the first admin key if there is none, serve HTTP.
+    Serve,
+    /// Apply pending store migrations and exit.
+    Migrate,
+    /// Manage API keys directly in the store (works with the gateway stopped).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Serve a provider simulator (stateful fake of helodata or 911Proxy).
+    Simulate {
+        /// Which provider to imitate.
+        #[arg(long, value_enum)]
+        provider: SimProvider,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:9911")]
+        listen: SocketAddr,
+        /// Seed of the generated data (same seed, same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The credential accepted: 911Proxy app_key or helodata bearer token.
+        #[arg(long)]
+        api_key: Option<String>,
+        /// Serve the /__sim control API (call log, fault injection).
+        #[arg(long)]
+        control: bool,
+    },
+    /// Print the OpenAPI document of this build.
+    Openapi,
+}
+
+/// `keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print its token (shown only now).
+    Create {
+        /// Who the key is for.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes: read, write, admin, secrets:read, audit:read.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Comma-separated provider accounts the key is restricted to (default: all).
+        #[arg(long, value_delimiter = ',')]
+        accounts: Option<Vec<String>>,
+    },
+    /// List every key (never tokens).
+    List,
+    /// Revoke a key by id: it stops working at once.
+    Revoke {
+        /// `key_<ULID>`.
+        id: String,
+    },
+}
+
+/// A failure to report as one line and exit 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Configuration refused.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// Startup failed.
+    #[error(transparent)]
+    Startup(#[from] app::StartupError),
+    /// A store call failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// Bad command-line input.
+    #[error("{0}")]
+    Usage(String),
+    /// I/O (listener, signals).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(load(&cli.config)?).await,
+        Command::Migrate => {
+            let config = load(&cli.config)?;
+            app::install_crypto_provider();
+            let store = app::open_store(&config).await?;
+            eprintln!("migrations applied ({})", config.database_url.redacted());
+            store.admin.close().await;
+            Ok(())
+        }
+        Command::Keys { command } => keys(load(&cli.config)?, command).await,
+        Command::Simulate {
+            provider,
+            listen,
+            seed,
+            api_key,
+            control,
+        } => simulate(provider, listen, seed, api_key, control).await,
+        Command::Openapi => {
+            print!(
+                "{}",
+                crate::api::openapi::render(&crate::api::openapi::spec())
+            );
+            Ok(())
+        }
+    }
+}
+
+fn load(file: &Option<PathBuf>) -> Result<Config, CliError> {
+    Ok(Config::load(file.as_deref())?)
+}
+
+async fn serve(config: Config) -> Result<(), CliError> {
+    crate::telemetry::init(config.log_format, &config.log_level);
+    let mut app = App::build(config.clone()).await?;
+    let addr = app.local_addr();
+    if let Some(token) = app.take_bootstrap_token() {
+        print_bootstrap_token(token.expose(), addr);
+    }
+    tracing::info!(%addr, store = %config.database_url.redacted(), "proxy-gateway listening");
+    eprintln!(
+        "proxy-gateway listening on http://{addr} (store: {})",
+        config.database_url.redacted()
+    );
+    app.run().await?;
+    Ok(())
+}
+
+/// The one time a generated admin token is ever shown.
+fn print_bootstrap_token(token: &str, addr: SocketAddr) {
+    eprintln!();
+    eprintln!("================================================================================");
+    eprintln!(" No API key existed, so an admin key was created. It is shown ONLY NOW:");
+    eprintln!();
+    eprintln!("     {token}");
+    eprintln!();
+    eprintln!(" Try it:  curl -H \"Authorization: Bearer {token}\" http://{addr}/v1/api-keys");
+    eprintln!("================================================================================");
+    eprintln!();
+}
+
+async fn open(config: &Config) -> Result<Store, CliError> {
+    app::install_crypto_provider();
+    Ok(app::open_store(config).await?)
+}
+
+async fn keys(config: Config, command: KeysCommand) -> Result<(), CliError> {
+    let store = open(&config).await?;
+    let result = keys_with(&store, command).await;
+    store.admin.close().await;
+    result
+}
+
+async fn keys_with(store: &Store, command: KeysCommand) -> Result<(), CliError> {
+    match command {
+        KeysCommand::Create {
+            name,
+            scopes,
+            accounts,
+        } => {
+            let name = api_keys::validate_key_name(&name)
+                .map_err(|e| CliError::Usage(format!("--name {e}")))?;
+            let scopes = Scopes::parse(scopes.iter().map(String::as_str))
+                .map_err(|e| CliError::Usage(format!("--scopes: {e}")))?;
+            let accounts = match accounts {
+                None => AccountRestriction::all(),
+                Some(list) => AccountRestriction::only(list.iter().map(String::as_str))
+                    .map_err(|e| CliError::Usage(format!("--accounts: {e}")))?,
+            };
+            let (key, token) = api_keys::create(
+                store.api_keys.as_ref(),
+                NewApiKey {
+                    name,
+                    scopes,
+                    accounts,
+                },
+            )
+            .await?;
+            eprintln!(
+                "created {} ({}); the token is shown only now:",
+                key.id, key.name
+            );
+            println!("{}", token.expose());
+        }
+        KeysCommand::List => {
+            let mut after: Option<String> = None;
+            println!(
+                "{:<30}  {:<8}  {:<24}  {:<20}  {:<25}  NAME",
+                "ID", "STATUS", "SCOPES", "ACCOUNTS", "LAST USED"
+            );
+            loop {
+                let page = store.api_keys.list(after.as_deref(), 200).await?;
+                for key in &page {
+                    println!(
+                        "{:<30}  {:<8}  {:<24}  {:<20}  {:<25}  {}",
+                        key.id,
+                        if key.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        },
+                        key.scopes.names().join(","),
+                        key.accounts
+                            .names()
+                            .map(|a| a.join(","))
+                            .unwrap_or_else(|| "*".into()),
+                        key.last_used_at
+                            .map(format_time)
+                            .unwrap_or_else(|| "never".into()),
+                        key.name
+                    );
+                }
+                match page.last() {
+                    Some(last) if page.len() == 200 => after = Some(last.id.to_string()),
+                    _ => break,
+                }
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            let id: ApiKeyId = id.parse().map_err(CliError::Usage)?;
+            match store.api_keys.revoke(&id, api_keys::now()).await? {
+                Some(_) => eprintln!("revoked {id}"),
+                None => return Err(CliError::Usage(format!("no API key {id}"))),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn format_time(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+async fn simulate(
+    provider: SimProvider,
+    listen: SocketAddr,
+    seed: u64,
+    api_key: Option<String>,
+    control: bool,
+) -> Result<(), CliError> {
+    crate::telemetry::init(crate::config::LogFormat::Text, "info");
+    let mut opts = SimOptions::new(provider);
+    opts.seed = seed;
+    opts.control = control;
+    if let Some(key) = api_key {
+        opts.api_key = key;
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let handle = crate::sim::spawn_on(provider, opts, listener)?;
+    eprintln!(
+        "simulating {} at {} (control API: {})",
+        provider.as_str(),
+        handle.base_url(),
+        if control {
+            handle.control_url()
+        } else {
+            "off".to_string()
+        }
+    );
+    app::shutdown_signal().await;
+    handle.stop().await;
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! The normalized model and the services that operate on it, independent of HTTP and of any
+//! one provider.
+
+pub mod api_keys;
+pub mod pagination;

@@ -1,0 +1,414 @@
+//! The one public error type. Every failure a caller can see is an [`ApiError`], rendered as
+//! RFC 9457 problem details (`application/problem+json`) in exactly one place: its
+//! `IntoResponse` impl. Other error types convert into it with `From`.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::request_id;
+
+/// The closed catalogue of error codes callers branch on. Adding a code is an API change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request is malformed or a value is out of range; `field` names the input.
+    InvalidArgument,
+    /// No API key, or a key that is unknown or revoked.
+    Unauthenticated,
+    /// The key is valid but lacks the scope or the provider account the route needs.
+    PermissionDenied,
+    /// The route or the resource does not exist.
+    NotFound,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
+    /// The request conflicts with the current state of the resource.
+    Conflict,
+    /// The request body is larger than the configured limit.
+    PayloadTooLarge,
+    /// The body is not JSON (`Content-Type` must be `application/json`).
+    UnsupportedMediaType,
+    /// The caller sent too many requests; wait `Retry-After` seconds.
+    RateLimited,
+    /// A request with the same `Idempotency-Key` is still running.
+    IdempotencyKeyInUse,
+    /// The `Idempotency-Key` was already used with a different request.
+    IdempotencyKeyReused,
+    /// The provider behind the account cannot do this operation.
+    UnsupportedByProvider,
+    /// The provider answered with an error the gateway could not map to a caller error.
+    UpstreamError,
+    /// The provider is unavailable (rate limited, circuit open, connection refused).
+    UpstreamUnavailable,
+    /// The provider did not answer in time.
+    UpstreamTimeout,
+    /// The provider may or may not have applied the change; retry with the same key to find out.
+    OutcomeUnknown,
+    /// The gateway did not finish the request within its own time limit.
+    DeadlineExceeded,
+    /// The gateway's store is unreachable or not migrated.
+    ServiceUnavailable,
+    /// A bug or an unexpected failure inside the gateway.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::IdempotencyKeyInUse => "idempotency_key_in_use",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::UnsupportedByProvider => "unsupported_by_provider",
+            ErrorCode::UpstreamError => "upstream_error",
+            ErrorCode::UpstreamUnavailable => "upstream_unavailable",
+            ErrorCode::UpstreamTimeout => "upstream_timeout",
+            ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::DeadlineExceeded => "deadline_exceeded",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The short human title of the problem type (RFC 9457 `title`).
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "Invalid argument",
+            ErrorCode::Unauthenticated => "Unauthenticated",
+            ErrorCode::PermissionDenied => "Permission denied",
+            ErrorCode::NotFound => "Not found",
+            ErrorCode::MethodNotAllowed => "Method not allowed",
+            ErrorCode::Conflict => "Conflict",
+            ErrorCode::PayloadTooLarge => "Payload too large",
+            ErrorCode::UnsupportedMediaType => "Unsupported media type",
+            ErrorCode::RateLimited => "Rate limited",
+            ErrorCode::IdempotencyKeyInUse => "Idempotency key in use",
+            ErrorCode::IdempotencyKeyReused => "Idempotency key reused",
+            ErrorCode::UnsupportedByProvider => "Unsupported by provider",
+            ErrorCode::UpstreamError => "Upstream error",
+            ErrorCode::UpstreamUnavailable => "Upstream unavailable",
+            ErrorCode::UpstreamTimeout => "Upstream timeout",
+            ErrorCode::OutcomeUnknown => "Outcome unknown",
+            ErrorCode::DeadlineExceeded => "Deadline exceeded",
+            ErrorCode::ServiceUnavailable => "Service unavailable",
+            ErrorCode::Internal => "Internal error",
+        }
+    }
+
+    /// The HTTP status this code is answered with unless a call site says otherwise.
+    pub fn default_status(self) -> StatusCode {
+        match self {
+            ErrorCode::InvalidArgument => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::PermissionDenied => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::IdempotencyKeyInUse => StatusCode::CONFLICT,
+            ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UnsupportedByProvider => StatusCode::NOT_IMPLEMENTED,
+            ErrorCode::UpstreamError => StatusCode::BAD_GATEWAY,
+            ErrorCode::UpstreamUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::OutcomeUnknown => StatusCode::BAD_GATEWAY,
+            ErrorCode::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Whether sending the same request again may succeed without changing it.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::RateLimited
+                | ErrorCode::IdempotencyKeyInUse
+                | ErrorCode::UpstreamUnavailable
+                | ErrorCode::UpstreamTimeout
+                | ErrorCode::OutcomeUnknown
+                | ErrorCode::DeadlineExceeded
+                | ErrorCode::ServiceUnavailable
+        )
+    }
+
+    /// The code a bare HTTP status maps to, for error responses produced outside a handler.
+    pub fn for_status(status: StatusCode) -> ErrorCode {
+        match status {
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+                ErrorCode::InvalidArgument
+            }
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthenticated,
+            StatusCode::FORBIDDEN => ErrorCode::PermissionDenied,
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::CONFLICT => ErrorCode::Conflict,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+            StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => {
+                ErrorCode::DeadlineExceeded
+            }
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::ServiceUnavailable,
+            _ => ErrorCode::Internal,
+        }
+    }
+}
+
+/// What an upstream provider said, with secrets removed; part of an error caused upstream.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct UpstreamProblem {
+    /// The provider's HTTP status, when there was an HTTP answer.
+    pub status: Option<u16>,
+    /// The provider's own error code (911Proxy's numeric `code`, helodata's `code`).
+    pub code: Option<String>,
+    /// The provider's message.
+    pub message: Option<String>,
+}
+
+/// RFC 9457 problem details: the body of every error response.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:proxy-gateway:problem:invalid_argument",
+    "title": "Invalid argument",
+    "status": 400,
+    "detail": "name: must not be empty",
+    "code": "invalid_argument",
+    "field": "name",
+    "retryable": false,
+    "request_id": "req_01JDQ6Z8M9W3V7Y2K1T0R5N4PX"
+}))]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:proxy-gateway:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence, for humans.
+    pub detail: String,
+    /// The machine-readable code from the closed catalogue.
+    pub code: ErrorCode,
+    /// The input that was wrong (body field path, query parameter or header name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Whether the same request may succeed if sent again.
+    pub retryable: bool,
+    /// The request id, equal to the `X-Request-Id` response header.
+    pub request_id: String,
+    /// The provider account whose upstream caused the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// What the upstream answered, secrets removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<UpstreamProblem>,
+}
+
+/// The public error: a code, an HTTP status, a detail for humans and the optional members.
+/// Boxed, so that `Result<_, ApiError>` stays one pointer wide on the success path.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {}", .0.code.as_str(), .0.detail)]
+pub struct ApiError(Box<ApiErrorParts>);
+
+/// The members of an [`ApiError`]; reachable through `Deref`.
+#[derive(Debug)]
+pub struct ApiErrorParts {
+    /// Which catalogue entry this is.
+    pub code: ErrorCode,
+    /// The HTTP status; usually `code.default_status()`.
+    pub status: StatusCode,
+    /// Human-readable detail; never contains secrets.
+    pub detail: String,
+    /// The input that was wrong.
+    pub field: Option<String>,
+    /// The provider account involved.
+    pub provider: Option<String>,
+    /// The upstream answer involved.
+    pub upstream: Option<UpstreamProblem>,
+    /// Seconds the caller should wait before retrying (`Retry-After`).
+    pub retry_after: Option<u64>,
+    /// Extra response headers (e.g. `Allow` on 405, `WWW-Authenticate` on 401).
+    pub headers: HeaderMap,
+}
+
+impl ApiError {
+    /// An error with the code's default status and no optional members.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        ApiError(Box::new(ApiErrorParts {
+            code,
+            status: code.default_status(),
+            detail: detail.into(),
+            field: None,
+            provider: None,
+            upstream: None,
+            retry_after: None,
+            headers: HeaderMap::new(),
+        }))
+    }
+
+    /// 400 `invalid_argument` naming the input that was wrong.
+    pub fn invalid_argument(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::InvalidArgument, detail).with_field(field)
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::NotFound, detail)
+    }
+
+    /// 401 `unauthenticated`, with the `WWW-Authenticate` challenge RFC 9110 asks for.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        let mut err = ApiError::new(ErrorCode::Unauthenticated, detail);
+        err.headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"proxy-gateway\""),
+        );
+        err
+    }
+
+    /// 403 `permission_denied`.
+    pub fn permission_denied(detail: impl Into<String>) -> Self {
+        ApiError::new(ErrorCode::PermissionDenied, detail)
+    }
+
+    /// 500 `internal`; the detail stays generic, the cause goes to the log.
+    pub fn internal() -> Self {
+        ApiError::new(
+            ErrorCode::Internal,
+            "an unexpected error occurred; the request id identifies it in the gateway's log",
+        )
+    }
+
+    /// Sets the field member.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Overrides the HTTP status.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Sets `Retry-After` in seconds.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The body this error renders to, for the current request.
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            type_uri: format!("urn:proxy-gateway:problem:{}", self.code.as_str()),
+            title: self.code.title().to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code,
+            field: self.field.clone(),
+            retryable: self.code.retryable(),
+            request_id: request_id::current().unwrap_or_default(),
+            provider: self.provider.clone(),
+            upstream: self.upstream.clone(),
+        }
+    }
+}
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorParts;
+
+    fn deref(&self) -> &ApiErrorParts {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorParts {
+        &mut self.0
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::warn!(code = self.code.as_str(), status = self.status.as_u16(), detail = %self.detail, "request failed");
+        }
+        let problem = self.to_problem();
+        let body = match serde_json::to_vec(&problem) {
+            Ok(body) => body,
+            // Serializing a struct of strings cannot fail; keep a valid body regardless.
+            Err(_) => br#"{"code":"internal","status":500}"#.to_vec(),
+        };
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        response
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match err {
+            StoreError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "store unavailable");
+                ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    "the gateway's store is unavailable",
+                )
+                .with_retry_after(1)
+            }
+            StoreError::Conflict(detail) => ApiError::new(ErrorCode::Conflict, detail),
+            StoreError::Other(cause) => {
+                tracing::error!(error = %cause, "store error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_renders_as_its_snake_case_name() {
+        for code in [
+            ErrorCode::InvalidArgument,
+            ErrorCode::IdempotencyKeyReused,
+            ErrorCode::Internal,
+        ] {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, serde_json::Value::String(code.as_str().to_string()));
+        }
+    }
+
+    #[test]
+    fn provider_credential_errors_are_never_401() {
+        assert_eq!(
+            ErrorCode::UpstreamError.default_status(),
+            StatusCode::BAD_GATEWAY
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! The HTTP plumbing shared by every route: request ids, tracing, authentication, extractors
+//! that report the wrong field, and the safety net that turns any bare error into problem+json.
+
+pub mod auth;
+pub mod extract;
+pub mod problem_fallback;
+pub mod request_id;
+pub mod server_timing;
+pub mod timeout;
+pub mod trace;

@@ -1,0 +1,162 @@
+//! Persistence beside the request path: API keys now; idempotency records and audit events
+//! join them. One trait per concern, one implementation per database ([`postgres`],
+//! [`sqlite`]), chosen from the URL scheme; one conformance suite (tests/it/store_conformance.rs)
+//! proves both behave the same.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::config::{Backend, DatabaseUrl};
+use crate::domain::api_keys::{ApiKey, ApiKeyId};
+
+/// Why a store call failed, in the terms the HTTP layer needs.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached (connection refused, pool timed out): 503.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A uniqueness rule refused the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Anything else (bad data, SQL error): 500, details logged.
+    #[error("store error: {0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(err.to_string()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict("a record with the same unique value exists".to_string())
+            }
+            _ => StoreError::Other(err.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Other(format!("migration failed: {err}"))
+    }
+}
+
+/// API keys of the callers.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    /// Stores a new key; a duplicate id or lookup prefix is a `Conflict`.
+    async fn insert(&self, key: &ApiKey) -> Result<(), StoreError>;
+    /// The key whose token starts with `prefix`, revoked or not.
+    async fn find_by_lookup_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError>;
+    /// One key by id.
+    async fn get(&self, id: &ApiKeyId) -> Result<Option<ApiKey>, StoreError>;
+    /// Keys in id (creation) order, starting after `after`, at most `limit`.
+    async fn list(&self, after: Option<&str>, limit: u32) -> Result<Vec<ApiKey>, StoreError>;
+    /// Marks a key revoked (keeping the first revocation time); `None` when no such key.
+    async fn revoke(&self, id: &ApiKeyId, at: OffsetDateTime)
+    -> Result<Option<ApiKey>, StoreError>;
+    /// Records that the key authenticated a request at `at`.
+    async fn touch_last_used(&self, id: &ApiKeyId, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// How many keys exist, revoked ones included (bootstrap only runs on an empty store).
+    async fn count(&self) -> Result<u64, StoreError>;
+}
+
+/// Lifecycle of the database itself.
+#[async_trait]
+pub trait StoreAdmin: Send + Sync {
+    /// Applies pending migrations (safe when several processes start together).
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// Ok when the database answers and every migration this binary knows is applied.
+    async fn readiness(&self) -> Result<(), StoreError>;
+    /// `postgres` or `sqlite`.
+    fn backend(&self) -> Backend;
+    /// Closes the pool.
+    async fn close(&self);
+}
+
+/// The store as the application holds it: one handle per concern, all backed by one database.
+#[derive(Clone)]
+pub struct Store {
+    /// API keys.
+    pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Migrations and health.
+    pub admin: Arc<dyn StoreAdmin>,
+}
+
+impl Store {
+    fn from_backend<T: ApiKeyStore + StoreAdmin + 'static>(backend: T) -> Store {
+        let backend = Arc::new(backend);
+        Store {
+            api_keys: backend.clone(),
+            admin: backend,
+        }
+    }
+}
+
+/// Connects to the database the URL names (without migrating).
+pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<Store, StoreError> {
+    match url.backend() {
+        Backend::Postgres => Ok(Store::from_backend(
+            postgres::PgStore::connect(url.expose(), max_connections).await?,
+        )),
+        Backend::Sqlite => Ok(Store::from_backend(
+            sqlite::SqliteStore::connect(url.expose(), max_connections).await?,
+        )),
+    }
+}
+
+/// Decodes the JSON text form of a list of strings, used where a backend has no array type.
+pub(crate) fn strings_from_json(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Other(format!("bad stored list: {e}")))
+}
+
+/// The stored columns of one API key, as both backends read them.
+pub(crate) struct KeyColumns {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub accounts: Option<Vec<String>>,
+    pub lookup_prefix: String,
+    pub token_hash: Vec<u8>,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl KeyColumns {
+    /// Rebuilds the domain key, refusing rows that break its invariants.
+    pub(crate) fn into_api_key(self) -> Result<ApiKey, StoreError> {
+        use crate::domain::api_keys::{AccountRestriction, Scopes};
+        let id = self.id;
+        let bad = |what: &str, e: String| {
+            StoreError::Other(format!("stored key {id} has a bad {what}: {e}"))
+        };
+        Ok(ApiKey {
+            id: id.parse().map_err(|e| bad("id", e))?,
+            name: self.name,
+            scopes: Scopes::parse(self.scopes.iter().map(String::as_str))
+                .map_err(|e| bad("scope list", e))?,
+            accounts: match self.accounts {
+                None => AccountRestriction::all(),
+                Some(list) => AccountRestriction::only(list.iter().map(String::as_str))
+                    .map_err(|e| bad("account list", e))?,
+            },
+            lookup_prefix: self.lookup_prefix,
+            token_hash: self
+                .token_hash
+                .try_into()
+                .map_err(|_| bad("token hash", "not 32 bytes".to_string()))?,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}

@@ -76,6 +76,7 @@ async fn apply(
         Phase::After => Some(next.run(req).await),
     };
     match fault.kind {
+        // Latency answered above; the arm only keeps the match exhaustive without a panic.
         FaultKind::Latency { .. } | FaultKind::Close => AbortConnection::response(),
         FaultKind::Hang => {
             match stopping {

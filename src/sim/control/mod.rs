@@ -6,6 +6,23 @@
 //! - `POST /__sim/faults` adds a rule (201, the rule with its `id`), `GET /__sim/faults` lists
 //!   the active ones, `DELETE /__sim/faults` removes all, `DELETE /__sim/faults/{id}` one.
 //!
+//!
+//! A rule: `kind`, optional `path` (exact, or a prefix ending in `*`), `method`, `phase`
+//! (`before`, the default, or `after`: the provider handler runs first), and `times` (the next N
+//! matching calls) or `fraction` (with an optional `seed`); with neither, every matching call.
+//! The first rule that matches and fires is applied and recorded in the call's `fault`.
+//!
+//! ```json
+//! {"kind":"latency","ms":2000,"phase":"after","path":"/v1/orders","method":"POST","times":1}
+//! {"kind":"http_error","status":503,"body":{"error":"upstream"},"fraction":0.2,"seed":7}
+//! {"kind":"rate_limit","retry_after":5}
+//! {"kind":"close","phase":"after","path":"/api-gate-way/*"}
+//! {"kind":"hang"}
+//! {"kind":"malformed_json","phase":"after"}
+//! {"kind":"provider_error","code":156}
+//! {"kind":"provider_error","code":"insufficient_balance","field":"amount"}
+//! ```
+//!
 //! Served only when `SimOptions::control` is set; otherwise nothing is recorded and `/__sim`
 //! paths reach the provider routes like any other path. The state belongs to one simulator:
 //! two simulators in one process share nothing. `close` and `hang` need [`serve`] to drop a

@@ -77,11 +77,14 @@ impl SimOptions {
 
 /// The whole simulator app for `provider`: the provider's routes wrapped by the control layer.
 pub fn app(provider: SimProvider, opts: &SimOptions) -> Router {
-    let provider_routes = match provider {
+    control::wrap(provider, provider_routes(provider, opts), opts)
+}
+
+fn provider_routes(provider: SimProvider, opts: &SimOptions) -> Router {
+    match provider {
         SimProvider::Helodata => helodata::router(opts),
         SimProvider::Nine11 => nine11::router(opts),
-    };
-    control::wrap(provider, provider_routes, opts)
+    }
 }
 
 /// A simulator running in-process on a loopback port; stops when dropped or on [`SimHandle::stop`].
@@ -90,6 +93,7 @@ pub struct SimHandle {
     pub provider: SimProvider,
     /// Where it listens.
     pub addr: SocketAddr,
+    control: Option<control::Control>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -108,7 +112,14 @@ impl SimHandle {
         format!("http://{}/__sim", self.addr)
     }
 
-    /// Stops accepting connections and waits for the server task to end.
+    /// The call log and fault rules in-process (the same state as the `/__sim` API); `None`
+    /// when `SimOptions::control` is off.
+    pub fn control(&self) -> Option<&control::Control> {
+        self.control.as_ref()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (at most
+    /// [`control::SHUTDOWN_GRACE`]) and waits for the server task to end.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
@@ -137,7 +148,8 @@ pub fn spawn_on(
 ) -> std::io::Result<SimHandle> {
     let addr = listener.local_addr()?;
     let (shutdown, mut rx) = watch::channel(false);
-    let app = app(provider, &opts);
+    let (app, control) =
+        control::wrap_with_control(provider, provider_routes(provider, &opts), &opts);
     let task = tokio::spawn(async move {
         let stop = async move {
             let _ = rx.wait_for(|stop| *stop).await;
@@ -149,6 +161,7 @@ pub fn spawn_on(
     Ok(SimHandle {
         provider,
         addr,
+        control,
         shutdown,
         task: Some(task),
     })

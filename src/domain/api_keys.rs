@@ -33,7 +33,7 @@ pub struct ApiKeyId(String);
 impl ApiKeyId {
     /// A fresh id.
     pub fn generate() -> Self {
-        ApiKeyId(format!("key_{}", ulid::Ulid::generate()))
+        ApiKeyId(super::ids::prefixed("key"))
     }
 
     /// The id as text.

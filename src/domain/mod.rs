@@ -2,4 +2,5 @@
 //! one provider.
 
 pub mod api_keys;
+pub mod ids;
 pub mod pagination;

@@ -38,6 +38,19 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict("a record with the same unique value exists".to_string())
             }
+            // SQLSTATE classes 08 (connection exception), 53 (insufficient resources) and 57
+            // (operator intervention, e.g. the server shutting down), and 3D000 (the database
+            // is gone): the database cannot serve, the request itself was fine.
+            sqlx::Error::Database(db)
+                if db.code().is_some_and(|code| {
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || code.starts_with("57")
+                        || code == "3D000"
+                }) =>
+            {
+                StoreError::Unavailable(err.to_string())
+            }
             _ => StoreError::Other(err.to_string()),
         }
     }

@@ -1,5 +1,11 @@
-//! The one integration-test binary: a module per area.
+//! The one integration-test binary: a module per area, one shared helper (`support`) that
+//! spawns the app with a fresh database.
 
+mod api_errors;
+mod api_keys;
+mod lifecycle;
 mod sim_control;
 mod sim_helodata;
 mod sim_nine11;
+mod store_conformance;
+mod support;

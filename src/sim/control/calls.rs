@@ -260,11 +260,11 @@ impl CallLog {
 
     /// Records how call `seq` ended; a call already dropped or cleared is ignored.
     pub fn complete(&mut self, seq: u64, status: Option<u16>, duration_ms: u64) {
-        if let Ok(index) = self.entries.binary_search_by_key(&seq, |call| call.seq) {
-            if let Some(call) = self.entries.get_mut(index) {
-                call.status = status;
-                call.duration_ms = Some(duration_ms);
-            }
+        if let Ok(index) = self.entries.binary_search_by_key(&seq, |call| call.seq)
+            && let Some(call) = self.entries.get_mut(index)
+        {
+            call.status = status;
+            call.duration_ms = Some(duration_ms);
         }
     }
 

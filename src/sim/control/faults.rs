@@ -372,10 +372,10 @@ pub fn parse_rule(provider: SimProvider, input: &Value) -> Result<NewRule, Field
         "hang" => (FaultKind::Hang, &[]),
         "malformed_json" => {
             let body = optional_str(obj, "body")?;
-            if let Some(body) = &body {
-                if serde_json::from_str::<Value>(body).is_ok() {
-                    return Err(FieldError::new("body", "must not be valid JSON"));
-                }
+            if let Some(body) = &body
+                && serde_json::from_str::<Value>(body).is_ok()
+            {
+                return Err(FieldError::new("body", "must not be valid JSON"));
             }
             (FaultKind::MalformedJson { body }, &["body"])
         }
@@ -415,13 +415,13 @@ pub fn parse_rule(provider: SimProvider, input: &Value) -> Result<NewRule, Field
         }
     }
     let method = optional_str(obj, "method")?;
-    if let Some(method) = &method {
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(FieldError::new(
-                "method",
-                "must be an HTTP method such as POST",
-            ));
-        }
+    if let Some(method) = &method
+        && (method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        return Err(FieldError::new(
+            "method",
+            "must be an HTTP method such as POST",
+        ));
     }
     let method = method.map(|m| m.to_ascii_uppercase());
     let times = optional_u64(obj, "times")?;
@@ -462,13 +462,13 @@ fn parse_provider_error(
     obj: &Map<String, Value>,
 ) -> Result<(FaultKind, &'static [&'static str]), FieldError> {
     let status = optional_u64(obj, "status")?;
-    if let Some(status) = status {
-        if !(100..=599).contains(&status) {
-            return Err(FieldError::new(
-                "status",
-                "must be an HTTP status, 100 to 599",
-            ));
-        }
+    if let Some(status) = status
+        && !(100..=599).contains(&status)
+    {
+        return Err(FieldError::new(
+            "status",
+            "must be an HTTP status, 100 to 599",
+        ));
     }
     let status = status.and_then(|s| u16::try_from(s).ok());
     let message = optional_str(obj, "message")?;

@@ -1,0 +1,210 @@
+//! One conformance suite for every store backend: each behaviour is a function over `Store`,
+//! run against Postgres and SQLite by the `conformance!` macro, so both must agree exactly.
+
+use proxy_gateway::domain::api_keys::{
+    self, AccountRestriction, ApiKeyId, NewApiKey, Scope, Scopes, Token,
+};
+use proxy_gateway::store::{Store, StoreError};
+use time::OffsetDateTime;
+
+use crate::support::{Db, fresh_store};
+
+fn new_key(name: &str) -> NewApiKey {
+    NewApiKey {
+        name: name.to_string(),
+        scopes: Scopes::of(&[Scope::Read, Scope::Write]),
+        accounts: AccountRestriction::all(),
+    }
+}
+
+async fn created_keys_read_back_identically(store: Store) {
+    let restricted = NewApiKey {
+        accounts: AccountRestriction::only(["helodata", "911proxy"]).unwrap(),
+        ..new_key("restricted")
+    };
+    let (key, token) = api_keys::create(store.api_keys.as_ref(), restricted)
+        .await
+        .unwrap();
+    let by_id = store
+        .api_keys
+        .get(&key.id)
+        .await
+        .unwrap()
+        .expect("found by id");
+    let by_prefix = store
+        .api_keys
+        .find_by_lookup_prefix(token.lookup_prefix())
+        .await
+        .unwrap()
+        .expect("found by prefix");
+    for read in [by_id, by_prefix] {
+        assert_eq!(read.id, key.id);
+        assert_eq!(read.name, "restricted");
+        assert_eq!(read.scopes, key.scopes);
+        assert_eq!(
+            read.accounts.names(),
+            Some(vec!["911proxy".to_string(), "helodata".to_string()])
+        );
+        assert_eq!(read.token_hash, token.hash());
+        assert_eq!(read.created_at, key.created_at);
+        assert_eq!(read.last_used_at, None);
+        assert_eq!(read.revoked_at, None);
+    }
+}
+
+async fn missing_keys_are_none(store: Store) {
+    let id: ApiKeyId = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX".parse().unwrap();
+    assert!(store.api_keys.get(&id).await.unwrap().is_none());
+    assert!(
+        store
+            .api_keys
+            .find_by_lookup_prefix("pgw_nothinghere")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .api_keys
+            .revoke(&id, api_keys::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn a_duplicate_lookup_prefix_is_a_conflict(store: Store) {
+    let token = Token::generate();
+    api_keys::import(store.api_keys.as_ref(), new_key("first"), &token)
+        .await
+        .unwrap();
+    let err = api_keys::import(store.api_keys.as_ref(), new_key("second"), &token)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+}
+
+async fn list_pages_in_id_order(store: Store) {
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let (key, _) = api_keys::create(store.api_keys.as_ref(), new_key(&format!("k{i}")))
+            .await
+            .unwrap();
+        ids.push(key.id.to_string());
+    }
+    let first = store.api_keys.list(None, 3).await.unwrap();
+    assert_eq!(
+        first.iter().map(|k| k.id.to_string()).collect::<Vec<_>>(),
+        ids[..3]
+    );
+    let rest = store.api_keys.list(Some(&ids[2]), 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|k| k.id.to_string()).collect::<Vec<_>>(),
+        ids[3..]
+    );
+    assert_eq!(store.api_keys.count().await.unwrap(), 5);
+}
+
+async fn revoke_keeps_the_first_revocation_time(store: Store) {
+    let (key, _) = api_keys::create(store.api_keys.as_ref(), new_key("r"))
+        .await
+        .unwrap();
+    let first_at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    let later = first_at + time::Duration::hours(1);
+    let revoked = store
+        .api_keys
+        .revoke(&key.id, first_at)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(first_at));
+    let again = store
+        .api_keys
+        .revoke(&key.id, later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.revoked_at, Some(first_at));
+}
+
+async fn authenticate_accepts_the_token_and_records_last_use(store: Store) {
+    let (key, token) = api_keys::create(store.api_keys.as_ref(), new_key("auth"))
+        .await
+        .unwrap();
+    let principal = api_keys::authenticate(store.api_keys.as_ref(), token.expose())
+        .await
+        .unwrap();
+    assert_eq!(principal.key_id, key.id);
+    let read = store.api_keys.get(&key.id).await.unwrap().unwrap();
+    assert!(read.last_used_at.is_some());
+    store
+        .api_keys
+        .revoke(&key.id, api_keys::now())
+        .await
+        .unwrap();
+    let err = api_keys::authenticate(store.api_keys.as_ref(), token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, api_keys::AuthError::Revoked), "{err:?}");
+}
+
+async fn timestamps_round_trip_to_the_microsecond(store: Store) {
+    let (key, _) = api_keys::create(store.api_keys.as_ref(), new_key("t"))
+        .await
+        .unwrap();
+    let at = OffsetDateTime::from_unix_timestamp_nanos(1_800_000_000_123_456_000).unwrap();
+    store.api_keys.touch_last_used(&key.id, at).await.unwrap();
+    let read = store.api_keys.get(&key.id).await.unwrap().unwrap();
+    assert_eq!(read.last_used_at, Some(at));
+}
+
+async fn readiness_holds_after_migration_and_migrating_again_is_harmless(store: Store) {
+    store.admin.readiness().await.unwrap();
+    store.admin.migrate().await.unwrap();
+    store.admin.readiness().await.unwrap();
+}
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(crate::support::fresh_store(crate::support::Db::Postgres).await).await;
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(crate::support::fresh_store(crate::support::Db::Sqlite).await).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    created_keys_read_back_identically,
+    missing_keys_are_none,
+    a_duplicate_lookup_prefix_is_a_conflict,
+    list_pages_in_id_order,
+    revoke_keeps_the_first_revocation_time,
+    authenticate_accepts_the_token_and_records_last_use,
+    timestamps_round_trip_to_the_microsecond,
+    readiness_holds_after_migration_and_migrating_again_is_harmless,
+);
+
+#[tokio::test]
+async fn an_unmigrated_database_is_not_ready() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let url =
+            proxy_gateway::config::DatabaseUrl::new(crate::support::fresh_database_url(db).await);
+        let store = proxy_gateway::store::connect(&url, 2).await.unwrap();
+        assert!(store.admin.readiness().await.is_err(), "{db:?}");
+        store.admin.migrate().await.unwrap();
+        store.admin.readiness().await.unwrap();
+    }
+    let _ = fresh_store(Db::Sqlite).await;
+}

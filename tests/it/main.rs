@@ -3,6 +3,7 @@
 
 mod api_errors;
 mod api_keys;
+mod docs;
 mod lifecycle;
 mod sim_control;
 mod sim_helodata;

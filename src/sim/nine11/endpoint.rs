@@ -71,6 +71,9 @@ fn run(shared: &Shared, req: &Req, endpoint: Endpoint, f: HandlerFn) -> Response
 }
 
 fn outcome(shared: &Shared, req: &Req, endpoint: Endpoint, f: HandlerFn, lang: Lang) -> Outcome {
+    // Every route demands the app_key, also `/ip/v3` (its table says "Required: No") and the
+    // routes whose tables omit it: the Authentication section rejects requests without it. The
+    // section's alternative, a Bearer JWT, has no way to obtain a token, so it is not accepted.
     if !shared.accepts(req.app_key()) {
         return Err(Failure::Auth);
     }

@@ -391,3 +391,52 @@ pub(crate) fn public_ipv4(rng: &mut StdRng) -> Ipv4Addr {
         rng.random_range(1..=254),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::sim::SimProvider;
+    use crate::sim::nine11::validate;
+
+    fn opts(seed: u64) -> SimOptions {
+        let mut o = SimOptions::new(SimProvider::Nine11);
+        o.seed = seed;
+        o.nine11.now = Some(datetime!(2024-06-15 04:00:00 UTC));
+        o
+    }
+
+    #[test]
+    fn seeded_accounts_pass_the_simulators_own_rules() {
+        for seed in 0..50 {
+            let w = world(&opts(seed));
+            let today = clock::local_date(w.clock.now());
+            let first_day = today - Duration::days(USAGE_DAYS - 1);
+            let mut ids: Vec<u64> = w.accounts.iter().map(|a| a.id).collect();
+            ids.dedup();
+            assert_eq!(ids.len(), w.accounts.len(), "unique ids, seed {seed}");
+            for a in &w.accounts {
+                assert_eq!(validate::username("u", &a.username), Ok(()));
+                assert_eq!(validate::password("p", &a.password), Ok(()));
+                assert_eq!(validate::remark("r", &a.remark), Ok(()));
+                assert!(validate::limit_gb("l", a.limit_gb).is_ok());
+                assert!(validate::ACCOUNT_PRODUCT_TYPES.contains(&a.product_type));
+                assert!(a.created_at < w.clock.now());
+                assert!(a.usage.keys().all(|d| (first_day..=today).contains(d)));
+                assert!(a.usage.keys().all(|d| *d > clock::local_date(a.created_at)));
+            }
+        }
+    }
+
+    #[test]
+    fn every_package_has_its_paid_order() {
+        let w = world(&opts(7));
+        for p in &w.packages {
+            let order = w.orders.iter().find(|o| o.trade_no == p.trade_no);
+            assert!(order.is_some_and(|o| o.status == 1 && o.pay_at.is_some()));
+            assert_eq!(p.trade_no.len(), 28);
+            assert!(p.used_kb <= p.total_kb);
+        }
+    }
+}

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::providers::ProviderKind;
+use crate::upstream::UpstreamPolicy;
+
 /// One documented setting: its environment variable, its key in the TOML file, its default
 /// and what it does. [`SETTINGS`] is the single list that `--help`, the README table and the
 /// loader all read, so they cannot disagree.
@@ -109,6 +112,86 @@ pub const SETTINGS: &[Setting] = &[
         "shutdown_grace_secs",
         "30",
         "On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits."
+    ),
+    setting!(
+        "PGW_SANDBOX",
+        "sandbox",
+        "true",
+        "When no provider account is configured, start both provider simulators in-process and use them (true or false)."
+    ),
+    setting!(
+        "PGW_HELODATA_API_KEY",
+        "helodata_api_key",
+        "",
+        "API token of a helodata account; configures the account named helodata.",
+        secret
+    ),
+    setting!(
+        "PGW_HELODATA_BASE_URL",
+        "helodata_base_url",
+        "https://api.helodata.com/v1",
+        "Base URL of the helodata account configured by PGW_HELODATA_API_KEY."
+    ),
+    setting!(
+        "PGW_911PROXY_APP_KEY",
+        "911proxy_app_key",
+        "",
+        "app_key of a 911Proxy account; configures the account named 911proxy.",
+        secret
+    ),
+    setting!(
+        "PGW_911PROXY_BASE_URL",
+        "911proxy_base_url",
+        "https://api.911proxy.com",
+        "Base URL of the 911Proxy account configured by PGW_911PROXY_APP_KEY."
+    ),
+    setting!(
+        "PGW_911PROXY_TIMEZONE",
+        "911proxy_timezone",
+        "Asia/Shanghai",
+        "Time zone of 911Proxy's naive local times (IANA name or an offset like +08:00)."
+    ),
+    setting!(
+        "PGW_UPSTREAM_TIMEOUT_SECS",
+        "upstream_timeout_secs",
+        "10",
+        "Default for every provider account: longest time one upstream attempt may take."
+    ),
+    setting!(
+        "PGW_UPSTREAM_CONNECT_TIMEOUT_SECS",
+        "upstream_connect_timeout_secs",
+        "3",
+        "Default for every provider account: longest time to connect."
+    ),
+    setting!(
+        "PGW_UPSTREAM_MAX_RETRIES",
+        "upstream_max_retries",
+        "2",
+        "Default for every provider account: retries of reads and of idempotent writes (0-10)."
+    ),
+    setting!(
+        "PGW_UPSTREAM_RETRY_AFTER_CAP_SECS",
+        "upstream_retry_after_cap_secs",
+        "30",
+        "A provider Retry-After longer than this is not waited for; the caller gets it instead."
+    ),
+    setting!(
+        "PGW_UPSTREAM_MAX_CONCURRENCY",
+        "upstream_max_concurrency",
+        "32",
+        "Default for every provider account: upstream calls in flight at once."
+    ),
+    setting!(
+        "PGW_UPSTREAM_BREAKER_THRESHOLD",
+        "upstream_breaker_threshold",
+        "5",
+        "Default for every provider account: consecutive failures that open the circuit breaker."
+    ),
+    setting!(
+        "PGW_UPSTREAM_BREAKER_COOLDOWN_SECS",
+        "upstream_breaker_cooldown_secs",
+        "10",
+        "Default for every provider account: seconds the breaker stays open before a probe."
     ),
 ];
 
@@ -212,6 +295,30 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Bound on graceful shutdown.
     pub shutdown_grace: Duration,
+    /// Start the simulators when no account is configured.
+    pub sandbox: bool,
+    /// The policy every account starts from.
+    pub upstream_defaults: UpstreamPolicy,
+    /// Configured provider accounts (TOML `[[providers]]` and the `PGW_HELODATA_*` /
+    /// `PGW_911PROXY_*` variables).
+    pub providers: Vec<ProviderAccountConfig>,
+}
+
+/// One provider account as configured.
+#[derive(Clone, Debug)]
+pub struct ProviderAccountConfig {
+    /// Its name (first part of every id; `helodata` / `911proxy` for the env-configured ones).
+    pub name: String,
+    /// Which provider.
+    pub kind: ProviderKind,
+    /// app_key or API token.
+    pub credential: SecretString,
+    /// Where the provider's API is.
+    pub base_url: String,
+    /// Zone of the provider's naive local times.
+    pub timezone: jiff::tz::TimeZone,
+    /// Client policy.
+    pub policy: UpstreamPolicy,
 }
 
 impl Config {
@@ -226,16 +333,94 @@ impl Config {
         file: Option<&Path>,
         env: &BTreeMap<String, String>,
     ) -> Result<Config, ConfigError> {
-        let file_values = match file {
+        let (file_values, file_providers) = match file {
             Some(path) => read_file(path)?,
-            None => BTreeMap::new(),
+            None => (BTreeMap::new(), Vec::new()),
         };
         let sources = Sources {
             env,
             file: file_values,
             file_path: file.map(Path::to_path_buf),
         };
+        let upstream_defaults = UpstreamPolicy {
+            timeout: Duration::from_secs(
+                sources.parse("PGW_UPSTREAM_TIMEOUT_SECS", |v| parse_in_range(v, 1, 600))?,
+            ),
+            connect_timeout: Duration::from_secs(
+                sources.parse("PGW_UPSTREAM_CONNECT_TIMEOUT_SECS", |v| {
+                    parse_in_range(v, 1, 120)
+                })?,
+            ),
+            max_retries: sources.parse("PGW_UPSTREAM_MAX_RETRIES", |v| parse_in_range(v, 0, 10))?,
+            retry_after_cap: Duration::from_secs(
+                sources.parse("PGW_UPSTREAM_RETRY_AFTER_CAP_SECS", |v| {
+                    parse_in_range(v, 0, 3600)
+                })?,
+            ),
+            max_concurrency: sources.parse("PGW_UPSTREAM_MAX_CONCURRENCY", |v| {
+                parse_in_range(v, 1, 10_000)
+            })?,
+            breaker_failure_threshold: sources.parse("PGW_UPSTREAM_BREAKER_THRESHOLD", |v| {
+                parse_in_range(v, 1, 1000)
+            })?,
+            breaker_cooldown: Duration::from_secs(
+                sources.parse("PGW_UPSTREAM_BREAKER_COOLDOWN_SECS", |v| {
+                    parse_in_range(v, 0, 3600)
+                })?,
+            ),
+            ..UpstreamPolicy::default()
+        };
+        let nine11_timezone = sources.parse("PGW_911PROXY_TIMEZONE", parse_timezone)?;
+        let mut providers = Vec::new();
+        for (index, table) in file_providers.iter().enumerate() {
+            let path = file.map(|p| p.display().to_string()).unwrap_or_default();
+            providers.push(
+                provider_from_table(table, &upstream_defaults, &nine11_timezone).map_err(
+                    |(key, problem)| ConfigError::Invalid {
+                        setting: format!("providers[{index}].{key} in {path}"),
+                        problem,
+                    },
+                )?,
+            );
+        }
+        let env_accounts = [
+            (
+                "PGW_HELODATA_API_KEY",
+                "PGW_HELODATA_BASE_URL",
+                ProviderKind::Helodata,
+            ),
+            (
+                "PGW_911PROXY_APP_KEY",
+                "PGW_911PROXY_BASE_URL",
+                ProviderKind::Nine11,
+            ),
+        ];
+        for (key_setting, url_setting, kind) in env_accounts {
+            let Some(credential) = sources.parse_optional(key_setting, parse_credential)? else {
+                continue;
+            };
+            let name = kind.as_str().to_string();
+            if providers.iter().any(|p| p.name == name) {
+                return Err(ConfigError::Invalid {
+                    setting: key_setting.to_string(),
+                    problem: format!(
+                        "the provider account '{name}' is also configured in the file"
+                    ),
+                });
+            }
+            providers.push(ProviderAccountConfig {
+                name,
+                kind,
+                credential,
+                base_url: sources.parse(url_setting, parse_base_url)?,
+                timezone: nine11_timezone.clone(),
+                policy: upstream_defaults.clone(),
+            });
+        }
         Ok(Config {
+            sandbox: sources.parse("PGW_SANDBOX", parse_bool)?,
+            upstream_defaults,
+            providers,
             listen: sources.parse("PGW_LISTEN", |v| {
                 v.parse::<SocketAddr>()
                     .map_err(|_| "expected HOST:PORT, e.g. 127.0.0.1:8080".to_string())
@@ -377,8 +562,9 @@ fn invalid(setting: &Setting, source: String, value: &str, problem: String) -> C
     }
 }
 
-/// Reads the TOML file into `file_key → text`, refusing keys no setting knows (typos).
-fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+/// Reads the TOML file into `file_key → text` and the `[[providers]]` tables, refusing keys no
+/// setting knows (typos).
+fn read_file(path: &Path) -> Result<(BTreeMap<String, String>, Vec<toml::Table>), ConfigError> {
     let file_error = |problem: String| ConfigError::File {
         path: path.display().to_string(),
         problem,
@@ -388,7 +574,24 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
         .parse()
         .map_err(|e: toml::de::Error| file_error(e.message().to_string()))?;
     let mut values = BTreeMap::new();
+    let mut providers = Vec::new();
     for (key, value) in table {
+        if key == "providers" {
+            let toml::Value::Array(items) = value else {
+                return Err(file_error(
+                    "providers must be an array of tables ([[providers]])".to_string(),
+                ));
+            };
+            for item in items {
+                let toml::Value::Table(table) = item else {
+                    return Err(file_error(
+                        "providers must be an array of tables ([[providers]])".to_string(),
+                    ));
+                };
+                providers.push(table);
+            }
+            continue;
+        }
         if !SETTINGS.iter().any(|s| s.file_key == key) {
             return Err(file_error(format!("unknown setting '{key}'")));
         }
@@ -405,7 +608,186 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
         };
         values.insert(key, text);
     }
-    Ok(values)
+    Ok((values, providers))
+}
+
+/// The keys a `[[providers]]` table may have.
+const PROVIDER_KEYS: [&str; 14] = [
+    "name",
+    "kind",
+    "api_key",
+    "app_key",
+    "base_url",
+    "timezone",
+    "timeout_secs",
+    "connect_timeout_secs",
+    "max_retries",
+    "retry_after_cap_secs",
+    "max_concurrency",
+    "breaker_threshold",
+    "breaker_cooldown_secs",
+    "sandbox",
+];
+
+/// One `[[providers]]` table; errors name the key.
+fn provider_from_table(
+    table: &toml::Table,
+    defaults: &UpstreamPolicy,
+    default_timezone: &jiff::tz::TimeZone,
+) -> Result<ProviderAccountConfig, (String, String)> {
+    if let Some(unknown) = table
+        .keys()
+        .find(|k| !PROVIDER_KEYS.contains(&k.as_str()) || k.as_str() == "sandbox")
+    {
+        return Err((
+            unknown.clone(),
+            format!("unknown key (known: {})", PROVIDER_KEYS[..13].join(", ")),
+        ));
+    }
+    let text = |key: &str| -> Result<Option<String>, (String, String)> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+            Some(toml::Value::Integer(i)) => Ok(Some(i.to_string())),
+            Some(_) => Err((key.to_string(), "must be a string or a number".to_string())),
+        }
+    };
+    let required =
+        |key: &str| text(key)?.ok_or_else(|| (key.to_string(), "is required".to_string()));
+    let name = required("name")?;
+    crate::domain::api_keys::validate_account_name(&name).map_err(|e| ("name".to_string(), e))?;
+    let kind: ProviderKind = required("kind")?
+        .parse()
+        .map_err(|e| ("kind".to_string(), e))?;
+    let (credential_key, wrong_key, default_url) = match kind {
+        ProviderKind::Helodata => ("api_key", "app_key", "https://api.helodata.com/v1"),
+        ProviderKind::Nine11 => ("app_key", "api_key", "https://api.911proxy.com"),
+    };
+    if table.contains_key(wrong_key) {
+        return Err((
+            wrong_key.to_string(),
+            format!("a {kind} account takes {credential_key}, not {wrong_key}"),
+        ));
+    }
+    let credential = parse_credential(&required(credential_key)?)
+        .map_err(|e| (credential_key.to_string(), e))?;
+    let base_url = parse_base_url(&text("base_url")?.unwrap_or_else(|| default_url.to_string()))
+        .map_err(|e| ("base_url".to_string(), e))?;
+    let timezone = match text("timezone")? {
+        Some(tz) => parse_timezone(&tz).map_err(|e| ("timezone".to_string(), e))?,
+        None => default_timezone.clone(),
+    };
+    let number = |key: &str, min: u64, max: u64, default: u64| -> Result<u64, (String, String)> {
+        match text(key)? {
+            Some(v) => parse_in_range(&v, min, max).map_err(|e| (key.to_string(), e)),
+            None => Ok(default),
+        }
+    };
+    let policy = UpstreamPolicy {
+        timeout: Duration::from_secs(number("timeout_secs", 1, 600, defaults.timeout.as_secs())?),
+        connect_timeout: Duration::from_secs(number(
+            "connect_timeout_secs",
+            1,
+            120,
+            defaults.connect_timeout.as_secs(),
+        )?),
+        max_retries: number("max_retries", 0, 10, u64::from(defaults.max_retries))? as u32,
+        retry_after_cap: Duration::from_secs(number(
+            "retry_after_cap_secs",
+            0,
+            3600,
+            defaults.retry_after_cap.as_secs(),
+        )?),
+        max_concurrency: number(
+            "max_concurrency",
+            1,
+            10_000,
+            defaults.max_concurrency as u64,
+        )? as usize,
+        breaker_failure_threshold: number(
+            "breaker_threshold",
+            1,
+            1000,
+            u64::from(defaults.breaker_failure_threshold),
+        )? as u32,
+        breaker_cooldown: Duration::from_secs(number(
+            "breaker_cooldown_secs",
+            0,
+            3600,
+            defaults.breaker_cooldown.as_secs(),
+        )?),
+        ..defaults.clone()
+    };
+    Ok(ProviderAccountConfig {
+        name,
+        kind,
+        credential,
+        base_url,
+        timezone,
+        policy,
+    })
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err("expected true or false".to_string()),
+    }
+}
+
+fn parse_credential(value: &str) -> Result<SecretString, String> {
+    let ok = !value.trim().is_empty() && value.len() <= 512 && !value.chars().any(char::is_control);
+    if ok {
+        Ok(SecretString::from(value.trim().to_string()))
+    } else {
+        Err("must be 1-512 printable characters".to_string())
+    }
+}
+
+fn parse_base_url(value: &str) -> Result<String, String> {
+    let ok = (value.starts_with("http://") || value.starts_with("https://"))
+        && value.len() > "https://".len()
+        && !value.contains(char::is_whitespace)
+        && !value.contains('?');
+    if ok {
+        Ok(value.trim_end_matches('/').to_string())
+    } else {
+        Err("expected an http:// or https:// URL without a query".to_string())
+    }
+}
+
+/// An IANA zone name (`Asia/Shanghai`, from the bundled database) or a fixed offset (`+08:00`).
+pub fn parse_timezone(value: &str) -> Result<jiff::tz::TimeZone, String> {
+    if let Some(offset) = parse_fixed_offset(value) {
+        return Ok(jiff::tz::TimeZone::fixed(offset));
+    }
+    jiff::tz::TimeZone::get(value).map_err(|_| {
+        "expected an IANA time zone like Asia/Shanghai or an offset like +08:00".to_string()
+    })
+}
+
+fn parse_fixed_offset(value: &str) -> Option<jiff::tz::Offset> {
+    let rest = value
+        .strip_prefix("UTC")
+        .or_else(|| value.strip_prefix("GMT"))
+        .unwrap_or(value);
+    if rest.is_empty() {
+        return (value == "UTC" || value == "GMT").then_some(jiff::tz::Offset::UTC);
+    }
+    let (sign, digits) = match rest.as_bytes().first()? {
+        b'+' => (1, &rest[1..]),
+        b'-' => (-1, &rest[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = match digits.split_once(':') {
+        Some((h, m)) => (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?),
+        None => (digits.parse::<i32>().ok()?, 0),
+    };
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    jiff::tz::Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
 }
 
 /// The settings as a plain-text table, for `--help`.
@@ -516,6 +898,77 @@ mod tests {
             err.to_string().ends_with("unknown setting 'lisen'"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn env_keys_configure_accounts_with_default_names_and_urls() {
+        let config = Config::from_sources(
+            None,
+            &env(&[
+                ("PGW_911PROXY_APP_KEY", "k911"),
+                ("PGW_HELODATA_API_KEY", "hel_live_x"),
+            ]),
+        )
+        .unwrap();
+        let names: Vec<_> = config
+            .providers
+            .iter()
+            .map(|p| (p.name.as_str(), p.base_url.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("helodata", "https://api.helodata.com/v1"),
+                ("911proxy", "https://api.911proxy.com")
+            ]
+        );
+        assert!(
+            !format!("{config:?}").contains("k911"),
+            "credentials never print"
+        );
+    }
+
+    #[test]
+    fn file_accounts_are_read_and_bad_keys_named() {
+        let dir = std::env::temp_dir().join(format!("pgw-config-{}", ulid::Ulid::generate()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("gateway.toml");
+        std::fs::write(
+            &file,
+            "[[providers]]\nname = \"nine-a\"\nkind = \"911proxy\"\napp_key = \"abc\"\ntimezone = \"+08:00\"\ntimeout_secs = 4\n\n[[providers]]\nname = \"hd\"\nkind = \"helodata\"\napi_key = \"hel_live_1\"\nbase_url = \"http://127.0.0.1:1/v1/\"\n",
+        )
+        .unwrap();
+        let config = Config::from_sources(Some(&file), &env(&[])).unwrap();
+        assert_eq!(config.providers.len(), 2);
+        assert_eq!(config.providers[0].policy.timeout, Duration::from_secs(4));
+        assert_eq!(config.providers[1].base_url, "http://127.0.0.1:1/v1");
+
+        std::fs::write(
+            &file,
+            "[[providers]]\nname = \"x\"\nkind = \"helodata\"\napp_key = \"a\"\n",
+        )
+        .unwrap();
+        let err = Config::from_sources(Some(&file), &env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid setting providers[0].app_key in "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn timezones_accept_iana_names_and_offsets() {
+        assert!(parse_timezone("Asia/Shanghai").is_ok());
+        assert_eq!(
+            parse_timezone("+08:00").unwrap(),
+            jiff::tz::TimeZone::fixed(jiff::tz::offset(8))
+        );
+        assert_eq!(
+            parse_timezone("UTC-5").unwrap(),
+            jiff::tz::TimeZone::fixed(jiff::tz::offset(-5))
+        );
+        assert!(parse_timezone("Mars/Olympus").is_err());
     }
 
     #[test]

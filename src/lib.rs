@@ -10,6 +10,8 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod providers;
 pub mod sim;
 pub mod store;
 pub mod telemetry;
+pub mod upstream;

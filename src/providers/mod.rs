@@ -1,0 +1,235 @@
+//! Provider adapters: one implementation of [`ProviderAdapter`] per provider, each in its own
+//! folder (`helodata/`, `nine11/`) with `client.rs` (the calls), `wire.rs` (the provider's JSON
+//! exactly as documented) and `map.rs` (units, enums, ids, times). The [`registry`] holds the
+//! configured accounts by name. A new provider is a new folder and one line in the registry.
+
+pub mod error;
+pub mod helodata;
+pub mod nine11;
+pub mod registry;
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+pub use error::{FailureKind, ProviderError, UpstreamFailure};
+
+use crate::domain::account::AccountInfo;
+use crate::domain::packages::{Package, PackageSummary};
+use crate::domain::products::Product;
+use crate::domain::proxy_users::{
+    CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
+};
+use crate::domain::usage::{UsageQuery, UsageRow};
+
+/// Which provider an account belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProviderKind {
+    /// helodata REST v1.
+    Helodata,
+    /// 911Proxy api-gate-way.
+    Nine11,
+}
+
+impl ProviderKind {
+    /// The wire name (`kind` in configuration, `provider` in responses).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Helodata => "helodata",
+            ProviderKind::Nine11 => "911proxy",
+        }
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ProviderKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "helodata" => Ok(ProviderKind::Helodata),
+            "911proxy" => Ok(ProviderKind::Nine11),
+            _ => Err(format!(
+                "unknown provider kind '{s}' (known: helodata, 911proxy)"
+            )),
+        }
+    }
+}
+
+/// A normalized operation an adapter may support; `GET /v1/providers` publishes the list and
+/// anything else answers 501 `unsupported_by_provider`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// `GET /v1/proxy-users`.
+    ListProxyUsers,
+    /// `GET /v1/proxy-users/{id}`.
+    GetProxyUser,
+    /// `POST /v1/proxy-users`.
+    CreateProxyUser,
+    /// `POST /v1/proxy-users/batch`.
+    CreateProxyUsersBatch,
+    /// `PATCH` of `label`.
+    UpdateLabel,
+    /// `PATCH` of `status`.
+    UpdateStatus,
+    /// `PATCH` of `traffic_limit_bytes`.
+    UpdateTrafficLimit,
+    /// `PATCH` of `concurrency_max` / `rps_max`.
+    UpdateRateLimits,
+    /// `PATCH` of `password` (a chosen password).
+    SetPassword,
+    /// `POST /v1/proxy-users/{id}/rotate-password`.
+    RotatePassword,
+    /// `DELETE /v1/proxy-users/{id}`.
+    DeleteProxyUser,
+    /// `GET /v1/usage`.
+    Usage,
+    /// `GET /v1/account`.
+    Account,
+    /// `GET /v1/packages`.
+    Packages,
+    /// `GET /v1/packages/summary`.
+    PackageSummary,
+}
+
+impl Capability {
+    /// The operation's name as published and as named in 501 errors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::ListProxyUsers => "proxy_users.list",
+            Capability::GetProxyUser => "proxy_users.get",
+            Capability::CreateProxyUser => "proxy_users.create",
+            Capability::CreateProxyUsersBatch => "proxy_users.create_batch",
+            Capability::UpdateLabel => "proxy_users.update.label",
+            Capability::UpdateStatus => "proxy_users.update.status",
+            Capability::UpdateTrafficLimit => "proxy_users.update.traffic_limit_bytes",
+            Capability::UpdateRateLimits => "proxy_users.update.rate_limits",
+            Capability::SetPassword => "proxy_users.update.password",
+            Capability::RotatePassword => "proxy_users.rotate_password",
+            Capability::DeleteProxyUser => "proxy_users.delete",
+            Capability::Usage => "usage.get",
+            Capability::Account => "account.get",
+            Capability::Packages => "packages.list",
+            Capability::PackageSummary => "packages.summary",
+        }
+    }
+}
+
+/// Per-write context the adapter may need: the key to forward where the provider has its own
+/// idempotency (helodata), derived from the caller's `Idempotency-Key`.
+#[derive(Clone, Debug, Default)]
+pub struct WriteContext {
+    /// The `Idempotency-Key` to send upstream, if any.
+    pub upstream_idempotency_key: Option<String>,
+}
+
+/// A page of proxy users from one account, with the adapter's own cursor for the next page.
+#[derive(Clone, Debug)]
+pub struct ProxyUserPage {
+    /// Users in the adapter's stable order, already filtered.
+    pub users: Vec<ProxyUser>,
+    /// Where the next page starts; opaque to everyone but the adapter.
+    pub next_cursor: Option<String>,
+}
+
+/// Translates normalized operations to one provider's API and back. Every method that the
+/// provider cannot do keeps the default, which answers [`ProviderError::Unsupported`].
+/// Adapters validate input against the provider's own rules before any upstream call.
+#[async_trait]
+pub trait ProviderAdapter: Send + Sync {
+    /// Which provider this is.
+    fn kind(&self) -> ProviderKind;
+
+    /// The configured account name (the first part of every id).
+    fn account(&self) -> &str;
+
+    /// The operations this adapter supports.
+    fn capabilities(&self) -> &'static [Capability];
+
+    /// The products this provider sells.
+    fn products(&self) -> &'static [Product];
+
+    /// One cheap upstream call proving the account works.
+    async fn health(&self) -> Result<(), ProviderError>;
+
+    /// One page of proxy users matching `filter`, starting at the adapter's `cursor`.
+    async fn list_proxy_users(
+        &self,
+        _filter: &ProxyUserFilter,
+        _cursor: Option<&str>,
+        _limit: u32,
+    ) -> Result<ProxyUserPage, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ListProxyUsers))
+    }
+
+    /// One proxy user by its upstream id.
+    async fn get_proxy_user(&self, _upstream_id: &str) -> Result<ProxyUser, ProviderError> {
+        Err(ProviderError::unsupported(Capability::GetProxyUser))
+    }
+
+    /// Creates one or more proxy users (all validated first; one upstream call where the
+    /// provider batches).
+    async fn create_proxy_users(
+        &self,
+        _users: &[NewProxyUser],
+        _ctx: &WriteContext,
+    ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::CreateProxyUser))
+    }
+
+    /// Applies a patch, one upstream call per field where the provider needs it, in
+    /// [`crate::domain::proxy_users::PATCH_FIELD_ORDER`]; a failing step answers
+    /// [`ProviderError::PartiallyApplied`].
+    async fn update_proxy_user(
+        &self,
+        _upstream_id: &str,
+        _patch: &ProxyUserPatch,
+        _ctx: &WriteContext,
+    ) -> Result<ProxyUser, ProviderError> {
+        Err(ProviderError::unsupported(Capability::UpdateLabel))
+    }
+
+    /// Sets (911, when given) or rotates the password.
+    async fn rotate_password(
+        &self,
+        _upstream_id: &str,
+        _new_password: Option<&secrecy::SecretString>,
+        _ctx: &WriteContext,
+    ) -> Result<RotatedPassword, ProviderError> {
+        Err(ProviderError::unsupported(Capability::RotatePassword))
+    }
+
+    /// Deletes a proxy user.
+    async fn delete_proxy_user(
+        &self,
+        _upstream_id: &str,
+        _ctx: &WriteContext,
+    ) -> Result<(), ProviderError> {
+        Err(ProviderError::unsupported(Capability::DeleteProxyUser))
+    }
+
+    /// Usage rows for the query (the account's own rows; the service merges accounts).
+    async fn usage(&self, _query: &UsageQuery) -> Result<Vec<UsageRow>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::Usage))
+    }
+
+    /// The account's identity, plan and balance.
+    async fn account_info(&self) -> Result<AccountInfo, ProviderError> {
+        Err(ProviderError::unsupported(Capability::Account))
+    }
+
+    /// Every package of the account.
+    async fn packages(&self) -> Result<Vec<Package>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::Packages))
+    }
+
+    /// Totals over the account's packages.
+    async fn package_summary(&self) -> Result<PackageSummary, ProviderError> {
+        Err(ProviderError::unsupported(Capability::PackageSummary))
+    }
+}

@@ -1,0 +1,306 @@
+//! The HTTP client policy every adapter shares: a pooled client per provider account with
+//! timeouts, retries with jittered backoff (only for calls that may be repeated), `Retry-After`
+//! (capped), a circuit breaker and a concurrency limit. Secrets never reach the log: only the
+//! method and the path (never the query or body) are logged, and transport errors are stripped
+//! of their URL.
+
+pub mod breaker;
+pub mod policy;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use tokio::sync::Semaphore;
+
+pub use breaker::{Breaker, BreakerState};
+pub use policy::{RetryMode, UpstreamPolicy, parse_retry_after};
+
+use crate::http::server_timing;
+
+/// One call to make, relative to the account's base URL.
+#[derive(Clone, Debug)]
+pub struct UpstreamRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Path appended to the base URL, starting with `/`.
+    pub path: String,
+    /// Query parameters (may carry secrets: never logged).
+    pub query: Vec<(String, String)>,
+    /// JSON body (may carry secrets: never logged).
+    pub json: Option<serde_json::Value>,
+    /// Extra headers (may carry secrets: never logged).
+    pub headers: HeaderMap,
+    /// Whether the call may be repeated.
+    pub retry: RetryMode,
+}
+
+impl UpstreamRequest {
+    /// A GET (retried on transient failures).
+    pub fn get(path: impl Into<String>) -> Self {
+        UpstreamRequest {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            json: None,
+            headers: HeaderMap::new(),
+            retry: RetryMode::Safe,
+        }
+    }
+
+    /// A write with a JSON body (not retried unless marked [`RetryMode::Safe`]).
+    pub fn write(method: Method, path: impl Into<String>, json: Option<serde_json::Value>) -> Self {
+        UpstreamRequest {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            json,
+            headers: HeaderMap::new(),
+            retry: RetryMode::Never,
+        }
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.query.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Adds a header; a value that is not a valid header is dropped.
+    pub fn header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.insert(name, value);
+        }
+        self
+    }
+
+    /// Sets the retry mode.
+    pub fn retry(mut self, mode: RetryMode) -> Self {
+        self.retry = mode;
+        self
+    }
+}
+
+/// An HTTP answer from the provider (any status).
+#[derive(Clone, Debug)]
+pub struct UpstreamResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    /// How many attempts it took.
+    pub attempts: u32,
+}
+
+impl UpstreamResponse {
+    /// `Retry-After` in seconds, when present.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after)
+    }
+}
+
+/// A call that produced no HTTP answer the adapter can read.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum TransportError {
+    /// No answer in time. `sent` tells whether the request may have reached the provider.
+    #[error("no answer within the timeout")]
+    Timeout {
+        /// Whether the request may have been received (the outcome of a write is then unknown).
+        sent: bool,
+    },
+    /// The connection could not be made (`sent: false`) or broke before an answer (`sent: true`).
+    #[error("connection failed: {detail}")]
+    Connection {
+        /// Whether the request may have been received.
+        sent: bool,
+        /// What happened (URL removed).
+        detail: String,
+    },
+    /// The circuit breaker is open: no call was made.
+    #[error("circuit open; retry in {retry_after:?}")]
+    CircuitOpen {
+        /// Time until the breaker lets a probe through.
+        retry_after: Duration,
+    },
+    /// The provider asked to wait longer than the gateway's cap: handed to the caller.
+    #[error("rate limited upstream for {retry_after:?}")]
+    RetryAfterTooLong {
+        /// What the provider asked for.
+        retry_after: Duration,
+        /// The provider's response.
+        response: Box<UpstreamResponse>,
+    },
+}
+
+/// The shared client of one provider account.
+pub struct UpstreamClient {
+    account: String,
+    base_url: String,
+    http: reqwest::Client,
+    policy: UpstreamPolicy,
+    breaker: Breaker,
+    permits: Arc<Semaphore>,
+}
+
+impl UpstreamClient {
+    /// A client for `base_url` (no trailing slash needed) with `policy`.
+    pub fn new(account: &str, base_url: &str, policy: UpstreamPolicy) -> Result<Self, String> {
+        crate::app::install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .user_agent(concat!("proxy-gateway/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
+        Ok(UpstreamClient {
+            account: account.to_string(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            breaker: Breaker::new(policy.breaker_failure_threshold, policy.breaker_cooldown),
+            permits: Arc::new(Semaphore::new(policy.max_concurrency.max(1))),
+            http,
+            policy,
+        })
+    }
+
+    /// The account this client calls for.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The breaker's current state.
+    pub fn breaker_state(&self) -> BreakerState {
+        self.breaker.state()
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &UpstreamPolicy {
+        &self.policy
+    }
+
+    /// Sends the call, retrying per policy, and returns the last HTTP answer (whatever its
+    /// status) or the transport failure.
+    pub async fn send(
+        &self,
+        request: &UpstreamRequest,
+    ) -> Result<UpstreamResponse, TransportError> {
+        let mut delays = self.policy.backoff();
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let outcome = self.attempt(request).await;
+            let retryable = request.retry == RetryMode::Safe;
+            let delay = match &outcome {
+                Ok(response) if response.status == StatusCode::TOO_MANY_REQUESTS => {
+                    let wait = UpstreamResponse::retry_after(response);
+                    if let Some(wait) = wait.filter(|w| *w > self.policy.retry_after_cap) {
+                        return Err(TransportError::RetryAfterTooLong {
+                            retry_after: wait,
+                            response: Box::new(UpstreamResponse {
+                                attempts,
+                                ..response.clone()
+                            }),
+                        });
+                    }
+                    retryable
+                        .then(|| delays.next().map(|backoff| wait.unwrap_or(backoff)))
+                        .flatten()
+                }
+                Ok(response) if response.status.is_server_error() => {
+                    retryable.then(|| delays.next()).flatten()
+                }
+                Ok(_) => None,
+                Err(TransportError::CircuitOpen { .. })
+                | Err(TransportError::RetryAfterTooLong { .. }) => None,
+                Err(_) => retryable.then(|| delays.next()).flatten(),
+            };
+            match delay {
+                Some(delay) => {
+                    tracing::debug!(account = %self.account, path = %request.path, attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying upstream call");
+                    tokio::time::sleep(delay).await;
+                }
+                None => {
+                    return outcome.map(|mut response| {
+                        response.attempts = attempts;
+                        response
+                    });
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, request: &UpstreamRequest) -> Result<UpstreamResponse, TransportError> {
+        self.breaker
+            .acquire()
+            .map_err(|rejected| TransportError::CircuitOpen {
+                retry_after: rejected.retry_after,
+            })?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| TransportError::Connection {
+                sent: false,
+                detail: "client closed".into(),
+            })?;
+        let url = format!("{}{}", self.base_url, request.path);
+        let mut builder = self
+            .http
+            .request(request.method.clone(), &url)
+            .headers(request.headers.clone());
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(json) = &request.json {
+            builder = builder.json(json);
+        }
+        let started = Instant::now();
+        let result = async {
+            let response = builder.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+        let elapsed = started.elapsed();
+        server_timing::record_upstream(elapsed);
+        match result {
+            Ok((status, headers, body)) => {
+                if status.is_server_error() {
+                    self.breaker.record_failure();
+                } else {
+                    self.breaker.record_success();
+                }
+                tracing::debug!(account = %self.account, method = %request.method, path = %request.path, status = status.as_u16(), elapsed_ms = elapsed.as_millis() as u64, "upstream call");
+                Ok(UpstreamResponse {
+                    status,
+                    headers,
+                    body,
+                    attempts: 1,
+                })
+            }
+            Err(err) => {
+                self.breaker.record_failure();
+                let err = err.without_url();
+                let sent = !err.is_connect();
+                tracing::warn!(account = %self.account, method = %request.method, path = %request.path, elapsed_ms = elapsed.as_millis() as u64, error = %err, "upstream call failed");
+                if err.is_timeout() {
+                    Err(TransportError::Timeout { sent })
+                } else {
+                    Err(TransportError::Connection {
+                        sent,
+                        detail: err.to_string(),
+                    })
+                }
+            }
+        }
+    }
+}

@@ -3,23 +3,33 @@
 //! Hand-written rather than `rand::StdRng` because StdRng's stream may change between rand
 //! releases, and the seed must give the same ids forever (same seed → same data, ids included).
 
+use std::collections::HashMap;
+
 use ulid::Ulid;
 
 /// splitmix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough for fake data.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng {
+    state: u64,
+    /// The time and random parts of the last id of each prefix, so ids of one kind made in one
+    /// millisecond still sort in the order they were made (as ulid's monotonic `Generator`).
+    last_ids: HashMap<String, (u64, u128)>,
+}
 
 const ALNUM_LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng {
+            state: seed,
+            last_ids: HashMap::new(),
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix(self.state)
     }
 
     /// Uniform in `lo..=hi` (modulo bias is irrelevant here).
@@ -58,10 +68,16 @@ impl Rng {
     }
 
     /// `prefix_` + a 26-character ULID whose time part is `ms` and whose random part comes from
-    /// this generator.
+    /// this generator; within one millisecond the random part of a prefix counts up, so ids of
+    /// one kind sort in the order they were made.
     pub fn id(&mut self, prefix: &str, ms: u64) -> String {
-        let random =
-            (u128::from(self.next_u64()) << 64 | u128::from(self.next_u64())) & ((1u128 << 80) - 1);
+        const MASK: u128 = (1u128 << 80) - 1;
+        let random = match self.last_ids.get(prefix) {
+            Some((last_ms, last)) if *last_ms == ms && *last < MASK => last + 1,
+            // Half the range, leaving room to count up within the millisecond.
+            _ => (u128::from(self.next_u64()) << 64 | u128::from(self.next_u64())) & (MASK >> 1),
+        };
+        self.last_ids.insert(prefix.to_string(), (ms, random));
         format!("{prefix}_{}", Ulid::from_parts(ms, random))
     }
 
@@ -115,5 +131,19 @@ mod tests {
         assert!(id.starts_with("ord_") && id.len() == 30, "{id}");
         assert_eq!(a.token().len(), "hel_live_".len() + 64);
         assert_ne!(Rng::new(8).next_u64(), Rng::new(7).next_u64());
+    }
+
+    #[test]
+    fn ids_made_in_one_millisecond_sort_in_order() {
+        let mut r = Rng::new(3);
+        let ids: Vec<String> = (0..100)
+            .map(|i| {
+                r.id("req", i);
+                r.id("sub", 5)
+            })
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
     }
 }

@@ -38,12 +38,14 @@ pub const SUBUSERS_TOKEN_ID: &str = "tok_01JWMCKG000000000000000005";
 
 /// The extra tokens seeded when `HelodataSimOptions::extra_tokens` is `None`:
 ///
-/// | token | id | scopes |
+/// | token (`hel_live_` + 64 characters) | id | scopes |
 /// |---|---|---|
-/// | [`READ_ONLY_TOKEN`] | [`READ_ONLY_TOKEN_ID`] | `read` |
-/// | [`TRAFFIC_TOKEN`] | [`TRAFFIC_TOKEN_ID`] | `traffic:read` |
-/// | [`ORDERS_TOKEN`] | [`ORDERS_TOKEN_ID`] | `read`, `orders:write` |
-/// | [`SUBUSERS_TOKEN`] | [`SUBUSERS_TOKEN_ID`] | `read`, `subusers:write` |
+/// | `hel_live_simreadonly` + 53 × `0` ([`READ_ONLY_TOKEN`]) | `tok_01JWMCKG000000000000000002` | `read` |
+/// | `hel_live_simtrafficread` + 50 × `0` ([`TRAFFIC_TOKEN`]) | `tok_01JWMCKG000000000000000003` | `traffic:read` |
+/// | `hel_live_simorderswrite` + 50 × `0` ([`ORDERS_TOKEN`]) | `tok_01JWMCKG000000000000000004` | `read`, `orders:write` |
+/// | `hel_live_simsubuserswrite` + 48 × `0` ([`SUBUSERS_TOKEN`]) | `tok_01JWMCKG000000000000000005` | `read`, `subusers:write` |
+///
+/// The `SimOptions::api_key` token has id `tok_01JWMCKG000000000000000001` and scope `*`.
 pub fn default_extra_tokens() -> Vec<SimToken> {
     let t = |id: &str, token: &str, name: &str, scopes: &[&str]| SimToken {
         id: id.into(),

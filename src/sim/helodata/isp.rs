@@ -334,7 +334,7 @@ pub fn refresh(st: &mut State, req: &Req) -> ApiResult<Reply> {
     }
     let id = b.id.clone();
     let expires_at = b.expires_at;
-    let ready_ms = req.ctx.now_ms + st.cfg.isp_provisioning_ms;
+    let ready_ms = req.ctx.now_ms.saturating_add(st.cfg.isp_provisioning_ms);
     let old: Vec<String> = st
         .ips
         .values()
@@ -404,7 +404,7 @@ pub fn replace_ip(st: &mut State, req: &Req) -> ApiResult<Reply> {
     let batch_id = b.id.clone();
     st.account.charge(cost)?;
     release(st, &ip_id, now);
-    let ready_ms = req.ctx.now_ms + st.cfg.isp_provisioning_ms;
+    let ready_ms = req.ctx.now_ms.saturating_add(st.cfg.isp_provisioning_ms);
     let mut new = new_ip(st, &batch_id, now, ready_ms, Some(ip_id));
     new.status = "provisioning".into();
     if let Some(b) = st.batches.get_mut(&batch_id) {

@@ -10,6 +10,13 @@
 //! Time: the seeded history ends when the simulator starts; objects created through the API use
 //! the wall clock. Asynchronous work (ISP provisioning, replacement IPs, report runs) finishes
 //! after a configurable delay, applied lazily when the next request arrives.
+//!
+//! Errors are `{code, message, request_id, field?}`; every response carries
+//! `X-Helodata-Request-Id: req_…` (the gateway's header name, §7.3, the only one documented).
+//! Codes: `invalid_argument` 400 (documented), `unauthenticated` 401, `insufficient_balance` 402,
+//! `permission_denied` 403, `kyc_required` 403, `not_found` 404, `method_not_allowed` 405,
+//! `already_exists` / `failed_precondition` 409, `idempotency_key_reused` 422, `rate_limited`
+//! 429 (documented); the undocumented ones follow the gRPC-canonical style of `invalid_argument`.
 
 mod auth;
 mod clock;

@@ -208,6 +208,6 @@ fn isp_order(st: &mut State, req: &Req, body: &Body) -> ApiResult<Order> {
             "expires_at": clock::fmt(expires_at),
         }),
         created_at: now,
-        ready_at_ms: Some(req.ctx.now_ms + st.cfg.isp_provisioning_ms),
+        ready_at_ms: Some(req.ctx.now_ms.saturating_add(st.cfg.isp_provisioning_ms)),
     })
 }

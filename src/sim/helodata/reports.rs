@@ -327,7 +327,7 @@ pub fn run(st: &mut State, req: &Req) -> ApiResult<Reply> {
         completed_at: None,
         download_url: None,
         download_expires_at: None,
-        ready_at_ms: req.ctx.now_ms + st.cfg.report_run_ms,
+        ready_at_ms: req.ctx.now_ms.saturating_add(st.cfg.report_run_ms),
         file_name,
     };
     let v = to_json(&run);

@@ -117,7 +117,10 @@ impl Sim {
         }
         let mut st = self.lock();
         st.advance(req.ctx.now_ms);
-        let is_write = req.method != axum::http::Method::GET;
+        let is_write = !matches!(
+            req.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        );
         if !is_write {
             return match handler(&mut st, &req) {
                 Ok(reply) => reply.into_response(),

@@ -18,7 +18,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// The bearer token the helodata simulator accepts when none is given (`--api-key`).
-pub const DEFAULT_HELODATA_TOKEN: &str = "hd_live_simulatortoken0000000000000000";
+pub const DEFAULT_HELODATA_TOKEN: &str =
+    "hel_live_simulatorfullaccess000000000000000000000000000000000000000000000";
 /// The `app_key` the 911Proxy simulator accepts when none is given (`--api-key`).
 pub const DEFAULT_NINE11_APP_KEY: &str = "sim911appkey0000000000000000000";
 

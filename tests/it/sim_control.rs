@@ -880,8 +880,8 @@ async fn graceful_shutdown_finishes_the_request_in_flight_and_refuses_new_ones()
         .expect("in-flight request answered");
     assert_eq!(
         response.status(),
-        404,
-        "the empty provider router answers 404"
+        401,
+        "the request completed: helodata answers 401 to a call without a bearer token"
     );
     let refused = client().get(url).send().await;
     assert!(refused.expect_err("served after stop").is_connect());

@@ -8,8 +8,13 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::config::{Backend, Config};
+use secrecy::SecretString;
+
+use crate::config::{Backend, Config, ProviderAccountConfig};
 use crate::domain::api_keys::{self, AccountRestriction, NewApiKey, Scope, Scopes, Token};
+use crate::providers::ProviderKind;
+use crate::providers::registry::Registry;
+use crate::sim::{SimHandle, SimOptions, SimProvider};
 use crate::store::{self, Store, StoreError};
 
 /// What every handler can reach.
@@ -19,6 +24,8 @@ pub struct AppState {
     pub store: Store,
     /// The validated configuration.
     pub config: Arc<Config>,
+    /// The provider accounts.
+    pub providers: Arc<Registry>,
 }
 
 /// Why the gateway could not start; printed as one line by `main`.
@@ -32,6 +39,9 @@ pub enum StartupError {
         /// The cause.
         source: StoreError,
     },
+    /// The provider accounts could not be set up.
+    #[error("provider accounts: {0}")]
+    Providers(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr} (PGW_LISTEN): {source}")]
     Bind {
@@ -47,6 +57,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     bootstrap_token: Option<Token>,
+    sandbox: Vec<SimHandle>,
 }
 
 impl App {
@@ -68,14 +79,28 @@ impl App {
                     addr: config.listen,
                     source,
                 })?;
+        let (accounts, sandbox) = if config.providers.is_empty() && config.sandbox {
+            start_sandbox(&config).await?
+        } else {
+            (config.providers.clone(), Vec::new())
+        };
+        let providers =
+            Registry::build(&accounts, !sandbox.is_empty()).map_err(StartupError::Providers)?;
         Ok(App {
             listener,
             state: AppState {
                 store,
                 config: Arc::new(config),
+                providers: Arc::new(providers),
             },
             bootstrap_token,
+            sandbox,
         })
+    }
+
+    /// The simulators serving sandbox mode (empty when real accounts are configured).
+    pub fn sandbox(&self) -> &[SimHandle] {
+        &self.sandbox
     }
 
     /// Where the API listens.
@@ -103,6 +128,7 @@ impl App {
     ) -> std::io::Result<()> {
         let grace = self.state.config.shutdown_grace;
         let store = self.state.store.clone();
+        let sandbox = self.sandbox;
         let router = crate::api::router(self.state);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
@@ -127,6 +153,9 @@ impl App {
             }
         };
         store.admin.close().await;
+        for simulator in sandbox {
+            simulator.stop().await;
+        }
         result
     }
 
@@ -164,6 +193,39 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
+}
+
+/// Sandbox mode: both simulators in-process on loopback ports, registered under the default
+/// account names with the simulators' own credentials.
+async fn start_sandbox(
+    config: &Config,
+) -> Result<(Vec<ProviderAccountConfig>, Vec<SimHandle>), StartupError> {
+    let mut accounts = Vec::new();
+    let mut handles = Vec::new();
+    for (provider, kind) in [
+        (SimProvider::Helodata, ProviderKind::Helodata),
+        (SimProvider::Nine11, ProviderKind::Nine11),
+    ] {
+        let options = SimOptions::new(provider);
+        let credential = SecretString::from(options.api_key.clone());
+        let handle = crate::sim::spawn(provider, options).await.map_err(|e| {
+            StartupError::Providers(format!(
+                "cannot start the {} simulator: {e}",
+                provider.as_str()
+            ))
+        })?;
+        accounts.push(ProviderAccountConfig {
+            name: kind.as_str().to_string(),
+            kind,
+            credential,
+            base_url: handle.base_url(),
+            timezone: crate::config::parse_timezone("Asia/Shanghai")
+                .map_err(StartupError::Providers)?,
+            policy: config.upstream_defaults.clone(),
+        });
+        handles.push(handle);
+    }
+    Ok((accounts, handles))
 }
 
 /// rustls needs one process-wide crypto provider; ring is the one compiled in.

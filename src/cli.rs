@@ -143,6 +143,27 @@ async fn serve(config: Config) -> Result<(), CliError> {
     if let Some(token) = app.take_bootstrap_token() {
         print_bootstrap_token(token.expose(), addr);
     }
+    for simulator in app.sandbox() {
+        tracing::warn!(provider = simulator.provider.as_str(), base_url = %simulator.base_url(), "sandbox mode: simulated provider");
+    }
+    if !app.sandbox().is_empty() {
+        eprintln!();
+        eprintln!(
+            "SANDBOX MODE: no provider account is configured, so the gateway serves SIMULATED providers:"
+        );
+        for simulator in app.sandbox() {
+            eprintln!(
+                "    {:<9} {} (control API: {})",
+                simulator.provider.as_str(),
+                simulator.base_url(),
+                simulator.control_url()
+            );
+        }
+        eprintln!(
+            "  Configure real accounts (PGW_HELODATA_API_KEY, PGW_911PROXY_APP_KEY or [[providers]]) or set PGW_SANDBOX=false."
+        );
+        eprintln!();
+    }
     tracing::info!(%addr, store = %config.database_url.redacted(), "proxy-gateway listening");
     eprintln!(
         "proxy-gateway listening on http://{addr} (store: {})",

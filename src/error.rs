@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::request_id;
+use crate::providers::{FailureKind, ProviderError, UpstreamFailure};
 
 /// The closed catalogue of error codes callers branch on. Adding a code is an API change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -45,6 +46,8 @@ pub enum ErrorCode {
     UpstreamTimeout,
     /// The provider may or may not have applied the change; retry with the same key to find out.
     OutcomeUnknown,
+    /// The provider account lacks the funds for this operation.
+    InsufficientBalance,
     /// The gateway did not finish the request within its own time limit.
     DeadlineExceeded,
     /// The gateway's store is unreachable or not migrated.
@@ -73,6 +76,7 @@ impl ErrorCode {
             ErrorCode::UpstreamUnavailable => "upstream_unavailable",
             ErrorCode::UpstreamTimeout => "upstream_timeout",
             ErrorCode::OutcomeUnknown => "outcome_unknown",
+            ErrorCode::InsufficientBalance => "insufficient_balance",
             ErrorCode::DeadlineExceeded => "deadline_exceeded",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::Internal => "internal",
@@ -98,6 +102,7 @@ impl ErrorCode {
             ErrorCode::UpstreamUnavailable => "Upstream unavailable",
             ErrorCode::UpstreamTimeout => "Upstream timeout",
             ErrorCode::OutcomeUnknown => "Outcome unknown",
+            ErrorCode::InsufficientBalance => "Insufficient balance",
             ErrorCode::DeadlineExceeded => "Deadline exceeded",
             ErrorCode::ServiceUnavailable => "Service unavailable",
             ErrorCode::Internal => "Internal error",
@@ -123,6 +128,7 @@ impl ErrorCode {
             ErrorCode::UpstreamUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::OutcomeUnknown => StatusCode::BAD_GATEWAY,
+            ErrorCode::InsufficientBalance => StatusCode::PAYMENT_REQUIRED,
             ErrorCode::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -214,6 +220,10 @@ pub struct Problem {
     /// What the upstream answered, secrets removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<UpstreamProblem>,
+    /// For a change made of several upstream calls that stopped part-way: the fields that were
+    /// applied before the failure (the others were not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_fields: Option<Vec<String>>,
 }
 
 /// The public error: a code, an HTTP status, a detail for humans and the optional members.
@@ -241,6 +251,10 @@ pub struct ApiErrorParts {
     pub retry_after: Option<u64>,
     /// Extra response headers (e.g. `Allow` on 405, `WWW-Authenticate` on 401).
     pub headers: HeaderMap,
+    /// Overrides the code's default `retryable`.
+    pub retryable: Option<bool>,
+    /// Fields applied before a multi-step change failed.
+    pub applied_fields: Option<Vec<String>>,
 }
 
 impl ApiError {
@@ -255,6 +269,8 @@ impl ApiError {
             upstream: None,
             retry_after: None,
             headers: HeaderMap::new(),
+            retryable: None,
+            applied_fields: None,
         }))
     }
 
@@ -318,10 +334,11 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code,
             field: self.field.clone(),
-            retryable: self.code.retryable(),
+            retryable: self.retryable.unwrap_or(self.code.retryable()),
             request_id: request_id::current().unwrap_or_default(),
             provider: self.provider.clone(),
             upstream: self.upstream.clone(),
+            applied_fields: self.applied_fields.clone(),
         }
     }
 }
@@ -385,6 +402,185 @@ impl From<crate::store::StoreError> for ApiError {
                 ApiError::internal()
             }
         }
+    }
+}
+
+impl ApiError {
+    /// The one table that turns an adapter's failure into the public error, naming the
+    /// provider account and what the upstream said. Documented in the OpenAPI description.
+    ///
+    /// | adapter failure | status | code |
+    /// |---|---|---|
+    /// | input breaks the provider's rules | 400 | `invalid_argument` (+`field`) |
+    /// | operation not offered | 501 | `unsupported_by_provider` |
+    /// | not found upstream | 404 | `not_found` |
+    /// | conflict upstream | 409 | `conflict` |
+    /// | upstream rejected the input | 400 with `field`, else 422 | `invalid_argument` |
+    /// | gateway's provider credential refused (911 code 3, helodata 401) | 502 | `upstream_error` |
+    /// | account not allowed (911 code 156, helodata `kyc_required`, scope) | 403 | `permission_denied` |
+    /// | provider account out of funds | 402 | `insufficient_balance` |
+    /// | provider rate limit, circuit open | 503 + `Retry-After` | `upstream_unavailable` |
+    /// | 5xx, connection failure, unreadable answer | 502 | `upstream_error` |
+    /// | no answer in time | 504 | `upstream_timeout` |
+    pub fn from_provider(account: &str, err: ProviderError) -> ApiError {
+        let mut api = match err {
+            ProviderError::Unsupported { operation, detail } => ApiError::new(
+                ErrorCode::UnsupportedByProvider,
+                match detail {
+                    Some(detail) => {
+                        format!("account '{account}' does not support {operation}: {detail}")
+                    }
+                    None => format!("account '{account}' does not support {operation}"),
+                },
+            ),
+            ProviderError::InvalidInput { field, message } => {
+                ApiError::invalid_argument(field, message)
+            }
+            ProviderError::NotFound(what) => ApiError::not_found(what),
+            ProviderError::Conflict { field, message } => {
+                let err = ApiError::new(ErrorCode::Conflict, message);
+                match field {
+                    Some(field) => err.with_field(field),
+                    None => err,
+                }
+            }
+            ProviderError::PartiallyApplied {
+                applied,
+                failed,
+                cause,
+            } => {
+                let mut err = ApiError::from_provider(account, *cause);
+                err.detail = format!(
+                    "{} was not applied ({}); applied before it: {}",
+                    failed,
+                    err.detail,
+                    if applied.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        applied.join(", ")
+                    }
+                );
+                err.applied_fields = Some(applied.iter().map(|f| f.to_string()).collect());
+                if err.field.is_none() {
+                    err.field = Some(failed.to_string());
+                }
+                return err;
+            }
+            ProviderError::Upstream(failure) => return ApiError::from_upstream(account, failure),
+        };
+        api.provider = Some(account.to_string());
+        api
+    }
+
+    fn from_upstream(account: &str, failure: UpstreamFailure) -> ApiError {
+        let said = failure
+            .message
+            .clone()
+            .unwrap_or_else(|| "no message".to_string());
+        let (code, status, detail, retryable) = match failure.kind {
+            FailureKind::Rejected => (
+                ErrorCode::InvalidArgument,
+                if failure.field.is_some() {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                },
+                format!("the provider refused the request: {said}"),
+                false,
+            ),
+            FailureKind::NotFound => (
+                ErrorCode::NotFound,
+                StatusCode::NOT_FOUND,
+                format!("the provider has no such object: {said}"),
+                false,
+            ),
+            FailureKind::Conflict => (
+                ErrorCode::Conflict,
+                StatusCode::CONFLICT,
+                format!("the provider reports a conflict: {said}"),
+                false,
+            ),
+            FailureKind::CredentialRejected => (
+                ErrorCode::UpstreamError,
+                StatusCode::BAD_GATEWAY,
+                format!(
+                    "the provider refused the gateway's credential for account '{account}'; an operator must fix the account's configuration"
+                ),
+                false,
+            ),
+            FailureKind::Forbidden => (
+                ErrorCode::PermissionDenied,
+                StatusCode::FORBIDDEN,
+                format!("the provider does not allow this for account '{account}': {said}"),
+                false,
+            ),
+            FailureKind::InsufficientBalance => (
+                ErrorCode::InsufficientBalance,
+                StatusCode::PAYMENT_REQUIRED,
+                format!("the provider account '{account}' lacks the funds: {said}"),
+                false,
+            ),
+            FailureKind::RateLimited => (
+                ErrorCode::UpstreamUnavailable,
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the provider is rate limiting account '{account}'"),
+                true,
+            ),
+            FailureKind::CircuitOpen => (
+                ErrorCode::UpstreamUnavailable,
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("calls to account '{account}' are paused after repeated upstream failures"),
+                true,
+            ),
+            FailureKind::ServerError => (
+                ErrorCode::UpstreamError,
+                StatusCode::BAD_GATEWAY,
+                format!("the provider failed: {said}"),
+                true,
+            ),
+            FailureKind::Unreachable => (
+                ErrorCode::UpstreamError,
+                StatusCode::BAD_GATEWAY,
+                format!("the provider for account '{account}' could not be reached"),
+                true,
+            ),
+            FailureKind::MalformedResponse => (
+                ErrorCode::UpstreamError,
+                StatusCode::BAD_GATEWAY,
+                "the provider's answer could not be understood".to_string(),
+                false,
+            ),
+            FailureKind::Timeout => (
+                ErrorCode::UpstreamTimeout,
+                StatusCode::GATEWAY_TIMEOUT,
+                format!("the provider for account '{account}' did not answer in time"),
+                true,
+            ),
+            FailureKind::Other => (
+                ErrorCode::UpstreamError,
+                StatusCode::BAD_GATEWAY,
+                format!("the provider reported an error: {said}"),
+                false,
+            ),
+        };
+        let mut err = ApiError::new(code, detail).with_status(status);
+        err.retryable = Some(retryable);
+        err.field = failure.field.clone();
+        err.provider = Some(account.to_string());
+        err.retry_after = failure.retry_after.map(|d| d.as_secs().max(1));
+        if matches!(
+            failure.kind,
+            FailureKind::RateLimited | FailureKind::CircuitOpen
+        ) && err.retry_after.is_none()
+        {
+            err.retry_after = Some(1);
+        }
+        err.upstream = Some(UpstreamProblem {
+            status: failure.status,
+            code: failure.code,
+            message: failure.message,
+        });
+        err
     }
 }
 

@@ -156,7 +156,7 @@ pub async fn list_api_keys(
     let after = cursor.as_ref().map(|c| c.0.as_str());
     let keys = state.store.api_keys.list(after, limit + 1).await?;
     let page = Page::from_overfetch(keys, limit, |key| key.id.to_string());
-    let headers = link_header("/v1/api-keys", &page, limit);
+    let headers = link_header("/v1/api-keys", &page, limit, &[]);
     let body = ApiKeyList {
         next_cursor: page.next.as_ref().map(Cursor::encode),
         data: page.items.into_iter().map(ApiKeyView::from).collect(),

@@ -2,10 +2,17 @@
 //! router that assembles them with the shared layers. Handlers parse and validate input, call
 //! one service function, and map the result to a response.
 
+pub mod account;
 pub mod api_keys;
+pub mod common;
 pub mod health;
 pub mod openapi;
+pub mod packages;
 pub mod pagination;
+pub mod problems;
+pub mod providers;
+pub mod proxy_users;
+pub mod usage;
 
 use std::time::Duration;
 
@@ -25,7 +32,24 @@ use crate::http;
 pub fn routes() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
         .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
-        .routes(routes!(api_keys::get_api_key, api_keys::revoke_api_key));
+        .routes(routes!(api_keys::get_api_key, api_keys::revoke_api_key))
+        .routes(routes!(providers::list_providers))
+        .routes(routes!(providers::provider_health))
+        .routes(routes!(
+            proxy_users::list_proxy_users,
+            proxy_users::create_proxy_user
+        ))
+        .routes(routes!(proxy_users::create_proxy_users_batch))
+        .routes(routes!(
+            proxy_users::get_proxy_user,
+            proxy_users::update_proxy_user,
+            proxy_users::delete_proxy_user
+        ))
+        .routes(routes!(proxy_users::rotate_password))
+        .routes(routes!(usage::get_usage))
+        .routes(routes!(account::get_account))
+        .routes(routes!(packages::list_packages))
+        .routes(routes!(packages::package_summary));
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -19,7 +19,12 @@ use crate::error::{ErrorCode, Problem, UpstreamProblem};
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and readiness probes (no authentication)."),
-        (name = "api-keys", description = "API keys of the internal services that call the gateway (scope admin).")
+        (name = "api-keys", description = "API keys of the internal services that call the gateway (scope admin)."),
+        (name = "providers", description = "The configured provider accounts and their capabilities."),
+        (name = "proxy-users", description = "Proxy users (911 sub-accounts, helodata sub-users) of every account, in one shape."),
+        (name = "usage", description = "Traffic usage in bytes."),
+        (name = "account", description = "Identity, plan and balance of each provider account."),
+        (name = "packages", description = "Purchased packages, subscriptions and IP batches.")
     )
 )]
 struct ApiDoc;

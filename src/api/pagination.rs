@@ -33,17 +33,31 @@ impl PageParams {
     }
 }
 
-/// The `Link` header pointing at the next page of `path`, when there is one.
-pub fn link_header<T>(path: &str, page: &Page<T>, limit: u32) -> HeaderMap {
+/// The `Link` header pointing at the next page of `path`, when there is one; `keep` are the
+/// filters the cursor depends on, repeated in the link.
+pub fn link_header<T>(path: &str, page: &Page<T>, limit: u32, keep: &[(&str, &str)]) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if let Some(next) = &page.next {
-        let value = format!(
-            "<{path}?cursor={}&limit={limit}>; rel=\"next\"",
-            next.encode()
-        );
-        if let Ok(value) = HeaderValue::from_str(&value) {
+        let mut query = format!("cursor={}&limit={limit}", next.encode());
+        for (name, value) in keep {
+            query.push_str(&format!("&{name}={}", percent_encode(value)));
+        }
+        if let Ok(value) = HeaderValue::from_str(&format!("<{path}?{query}>; rel=\"next\"")) {
             headers.insert(header::LINK, value);
         }
     }
     headers
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

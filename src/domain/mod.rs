@@ -8,4 +8,5 @@ pub mod packages;
 pub mod pagination;
 pub mod products;
 pub mod proxy_users;
+pub mod services;
 pub mod usage;

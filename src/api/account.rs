@@ -1,0 +1,101 @@
+//! `GET /v1/account`: what each provider says about the account the gateway uses.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use super::problems::ReadErrors;
+use crate::app::AppState;
+use crate::domain::api_keys::Scope;
+use crate::domain::services::account::{self as service, AccountEntry};
+use crate::error::ApiError;
+use crate::http::auth::Caller;
+use crate::http::extract::ApiQuery;
+
+/// Which accounts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AccountParams {
+    /// Only these accounts (repeat the parameter); default: every account the key may use.
+    #[serde(default)]
+    pub account: Vec<String>,
+}
+
+/// Money as the provider states it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoneyView {
+    /// Amount in the currency's main unit.
+    pub amount: f64,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
+/// One provider account's details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    /// The account's configured name.
+    pub account: String,
+    /// `helodata` or `911proxy`.
+    pub provider: String,
+    /// The provider's id of the account.
+    pub identity_id: Option<String>,
+    /// Login email.
+    pub email: Option<String>,
+    /// Plan or tier.
+    pub plan: Option<String>,
+    /// Prepaid balance.
+    pub balance: Option<MoneyView>,
+    /// Identity verification (KYC / real-name) state.
+    pub verification: Option<String>,
+    /// When the account was created.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    /// The provider's object.
+    #[schema(value_type = Object)]
+    pub provider_data: serde_json::Value,
+}
+
+impl From<AccountEntry> for AccountView {
+    fn from(entry: AccountEntry) -> Self {
+        AccountView {
+            account: entry.account,
+            provider: entry.provider.as_str().to_string(),
+            identity_id: entry.info.identity_id,
+            email: entry.info.email,
+            plan: entry.info.plan,
+            balance: entry.info.balance.map(|m| MoneyView {
+                amount: m.amount,
+                currency: m.currency,
+            }),
+            verification: entry.info.verification,
+            created_at: entry.info.created_at,
+            provider_data: entry.info.provider_data,
+        }
+    }
+}
+
+/// Accounts' details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountList {
+    /// By account name.
+    pub data: Vec<AccountView>,
+}
+
+/// Identity, plan and balance of each provider account.
+#[utoipa::path(get, path = "/account", tag = "account", params(AccountParams),
+    security(("api_key" = [])),
+    responses((status = 200, description = "Each account's details.", body = AccountList), ReadErrors))]
+pub async fn get_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<AccountParams>,
+) -> Result<Json<AccountList>, ApiError> {
+    let principal = caller.require(Scope::Read)?;
+    let entries = service::accounts(&state.providers, principal, &params.account).await?;
+    Ok(Json(AccountList {
+        data: entries.into_iter().map(AccountView::from).collect(),
+    }))
+}

@@ -1,0 +1,223 @@
+//! `/v1/packages`: purchased packages (911 user products; helodata subscriptions and ISP
+//! batches) and per-account summaries in bytes.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use super::common::ProductName;
+use super::pagination::link_header;
+use super::problems::ReadErrors;
+use crate::app::AppState;
+use crate::domain::api_keys::Scope;
+use crate::domain::packages::Package;
+use crate::domain::pagination::{Cursor, page_limit};
+use crate::domain::services::packages::{self as service, SummaryEntry};
+use crate::error::ApiError;
+use crate::http::auth::Caller;
+use crate::http::extract::ApiQuery;
+
+/// Which accounts, and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PackageParams {
+    /// Only these accounts (repeat the parameter); default: every account the key may use.
+    #[serde(default)]
+    pub account: Vec<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// One package.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PackageView {
+    /// `<account>:<upstream id>`.
+    pub id: String,
+    /// The account.
+    pub account: String,
+    /// `package` (911), `subscription` or `ip_batch` (helodata).
+    #[schema(example = "package")]
+    pub kind: String,
+    /// The product.
+    pub product: ProductName,
+    /// The provider's name or plan.
+    pub name: Option<String>,
+    /// `active`, `pending`, `ending`, `expired` or `other`.
+    #[schema(example = "active")]
+    pub status: String,
+    /// Traffic included, in bytes, where stated.
+    pub traffic_included_bytes: Option<u64>,
+    /// Number of IPs, for IP packages.
+    pub ip_count: Option<u64>,
+    /// Start (UTC).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    /// End: expiry or next renewal (UTC).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// The provider's object.
+    #[schema(value_type = Object)]
+    pub provider_data: serde_json::Value,
+}
+
+impl From<Package> for PackageView {
+    fn from(p: Package) -> Self {
+        PackageView {
+            id: p.id,
+            account: p.account,
+            kind: p.kind.as_str().to_string(),
+            product: p.product.into(),
+            name: p.name,
+            status: p.status.as_str().to_string(),
+            traffic_included_bytes: p.traffic_included_bytes,
+            ip_count: p.ip_count,
+            created_at: p.created_at,
+            expires_at: p.expires_at,
+            provider_data: p.provider_data,
+        }
+    }
+}
+
+/// One page of packages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PackageList {
+    /// Ordered by id.
+    pub data: Vec<PackageView>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Packages across accounts.
+#[utoipa::path(get, path = "/packages", tag = "packages", params(PackageParams),
+    security(("api_key" = [])),
+    responses((status = 200, description = "A page of packages.", body = PackageList,
+               headers(("Link" = String, description = "`<…?cursor=…&limit=…>; rel=\"next\"` when there is a next page"))), ReadErrors))]
+pub async fn list_packages(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<PackageParams>,
+) -> Result<Response, ApiError> {
+    let principal = caller.require(Scope::Read)?;
+    let limit = page_limit(params.limit)
+        .map_err(|e| ApiError::invalid_argument("limit", format!("limit {e}")))?;
+    let cursor = params
+        .cursor
+        .as_deref()
+        .map(Cursor::decode)
+        .transpose()
+        .map_err(|e| ApiError::invalid_argument("cursor", format!("cursor {e}")))?;
+    let page = service::list(
+        &state.providers,
+        principal,
+        &params.account,
+        cursor.as_ref(),
+        limit,
+    )
+    .await?;
+    let keep: Vec<(&str, &str)> = params
+        .account
+        .iter()
+        .map(|a| ("account", a.as_str()))
+        .collect();
+    let headers = link_header("/v1/packages", &page, limit, &keep);
+    let body = PackageList {
+        next_cursor: page.next.as_ref().map(Cursor::encode),
+        data: page.items.into_iter().map(PackageView::from).collect(),
+    };
+    Ok((headers, Json(body)).into_response())
+}
+
+/// Which accounts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryParams {
+    /// Only these accounts (repeat the parameter); default: every account the key may use.
+    #[serde(default)]
+    pub account: Vec<String>,
+}
+
+/// One account's package totals, in bytes; unknown figures are `null`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PackageSummaryView {
+    /// The account.
+    pub account: String,
+    /// `helodata` or `911proxy`.
+    pub provider: String,
+    /// Every package's traffic.
+    pub total_bytes: Option<u64>,
+    /// Number of packages.
+    pub total_count: Option<u64>,
+    /// Traffic still usable in packages in force.
+    pub remaining_bytes: Option<u64>,
+    /// Packages in force.
+    pub active_count: Option<u64>,
+    /// Traffic used.
+    pub used_bytes: Option<u64>,
+    /// Traffic in packages that expire within 7 days.
+    pub expiring_soon_bytes: Option<u64>,
+    /// Packages that expire within 7 days.
+    pub expiring_soon_count: Option<u64>,
+    /// Unused traffic in expired packages.
+    pub expired_bytes: Option<u64>,
+    /// Expired packages.
+    pub expired_count: Option<u64>,
+    /// The provider's object.
+    #[schema(value_type = Object)]
+    pub provider_data: serde_json::Value,
+}
+
+impl From<SummaryEntry> for PackageSummaryView {
+    fn from(e: SummaryEntry) -> Self {
+        let s = e.summary;
+        PackageSummaryView {
+            account: e.account,
+            provider: e.provider.as_str().to_string(),
+            total_bytes: s.total_bytes,
+            total_count: s.total_count,
+            remaining_bytes: s.remaining_bytes,
+            active_count: s.active_count,
+            used_bytes: s.used_bytes,
+            expiring_soon_bytes: s.expiring_soon_bytes,
+            expiring_soon_count: s.expiring_soon_count,
+            expired_bytes: s.expired_bytes,
+            expired_count: s.expired_count,
+            provider_data: s.provider_data,
+        }
+    }
+}
+
+/// Summaries per account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PackageSummaryList {
+    /// By account name.
+    pub data: Vec<PackageSummaryView>,
+    /// Accounts left out because their provider cannot summarise (only when no account was named;
+    /// naming such an account answers 501).
+    pub unsupported_accounts: Vec<String>,
+}
+
+/// Package totals per account, in bytes.
+#[utoipa::path(get, path = "/packages/summary", tag = "packages", params(SummaryParams),
+    security(("api_key" = [])),
+    responses((status = 200, description = "Summaries.", body = PackageSummaryList), ReadErrors))]
+pub async fn package_summary(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<SummaryParams>,
+) -> Result<Json<PackageSummaryList>, ApiError> {
+    let principal = caller.require(Scope::Read)?;
+    let (entries, unsupported_accounts) =
+        service::summaries(&state.providers, principal, &params.account).await?;
+    Ok(Json(PackageSummaryList {
+        data: entries.into_iter().map(PackageSummaryView::from).collect(),
+        unsupported_accounts,
+    }))
+}

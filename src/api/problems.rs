@@ -1,0 +1,110 @@
+//! The error responses shared by the provider-backed routes, as OpenAPI response sets, so every
+//! operation documents each status it can answer with the one error schema.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
+
+fn problem(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn set(entries: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    entries
+        .iter()
+        .map(|(status, description)| (status.to_string(), problem(description)))
+        .collect()
+}
+
+const BAD_INPUT: (&str, &str) = (
+    "400",
+    "invalid_argument: a parameter or body field is wrong (`field` names it), or the provider refused it.",
+);
+const UNAUTHENTICATED: (&str, &str) = (
+    "401",
+    "unauthenticated: missing, unknown or revoked API key.",
+);
+const FORBIDDEN: (&str, &str) = (
+    "403",
+    "permission_denied: the key lacks the scope or the provider account, or the provider does not allow this for the account (911 code 156, helodata kyc_required).",
+);
+const NOT_FOUND: (&str, &str) = ("404", "not_found: no such proxy user or account.");
+const UNSUPPORTED: (&str, &str) = (
+    "501",
+    "unsupported_by_provider: the account's provider cannot do this; `detail` names the operation and the account.",
+);
+const UPSTREAM_ERROR: (&str, &str) = (
+    "502",
+    "upstream_error: the provider failed (5xx, connection error, unreadable answer) or refused the gateway's own credential (911 code 3, helodata 401; never passed on as 401). `provider` and `upstream` say what it answered.",
+);
+const UNAVAILABLE: (&str, &str) = (
+    "503",
+    "upstream_unavailable: the provider rate-limits the account or its circuit breaker is open; wait `Retry-After` seconds. service_unavailable: the gateway's store is down.",
+);
+const TIMEOUT: (&str, &str) = (
+    "504",
+    "upstream_timeout: the provider did not answer in time; deadline_exceeded: the gateway's own deadline passed.",
+);
+
+/// Errors of a read routed to providers.
+pub struct ReadErrors;
+
+impl utoipa::IntoResponses for ReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        set(&[
+            BAD_INPUT,
+            UNAUTHENTICATED,
+            FORBIDDEN,
+            NOT_FOUND,
+            UNSUPPORTED,
+            UPSTREAM_ERROR,
+            UNAVAILABLE,
+            TIMEOUT,
+        ])
+    }
+}
+
+/// Errors of a write routed to providers.
+pub struct WriteErrors;
+
+impl utoipa::IntoResponses for WriteErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        set(&[
+            BAD_INPUT,
+            UNAUTHENTICATED,
+            (
+                "402",
+                "insufficient_balance: the provider account lacks the funds.",
+            ),
+            FORBIDDEN,
+            NOT_FOUND,
+            (
+                "409",
+                "conflict: the change conflicts with the provider's state (e.g. the username exists).",
+            ),
+            (
+                "413",
+                "payload_too_large: the body exceeds the configured limit.",
+            ),
+            ("415", "unsupported_media_type: the body is not JSON."),
+            (
+                "422",
+                "invalid_argument: the provider refused the input without naming a field.",
+            ),
+            UNSUPPORTED,
+            UPSTREAM_ERROR,
+            UNAVAILABLE,
+            TIMEOUT,
+        ])
+    }
+}

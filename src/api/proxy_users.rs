@@ -1,0 +1,512 @@
+//! `/v1/proxy-users`: proxy users of every provider account in one shape. Reads need `read`,
+//! writes `write`; passwords appear in reads only for keys with `secrets:read` that ask with
+//! `?include=password`, and always once in create and rotate responses.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use super::common::{ProductName, StatusName, double_option};
+use super::pagination::link_header;
+use super::problems::{ReadErrors, WriteErrors};
+use crate::app::AppState;
+use crate::domain::api_keys::Scope;
+use crate::domain::pagination::{Cursor, page_limit};
+use crate::domain::proxy_users::{
+    Change, CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
+};
+use crate::domain::services::proxy_users::{self as service, ListCursor};
+use crate::error::ApiError;
+use crate::http::auth::Caller;
+use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
+use crate::providers::WriteContext;
+
+/// A proxy user, normalized: bytes, UTC, closed enums.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProxyUserView {
+    /// `<account>:<upstream id>` (911: the username; helodata: the `sub_…` id).
+    #[schema(example = "911proxy:user01")]
+    pub id: String,
+    /// The provider account's configured name.
+    pub account: String,
+    /// `helodata` or `911proxy`.
+    #[schema(example = "911proxy")]
+    pub provider: String,
+    /// The name used for proxy authentication (911 username; helodata `name`).
+    pub username: String,
+    /// Free text (911 remark; helodata label).
+    pub label: Option<String>,
+    /// Products it can use.
+    pub products: Vec<ProductName>,
+    /// `enabled` or `disabled`.
+    pub status: StatusName,
+    /// Traffic cap in bytes (911 GB × 1024³); `null` is unlimited or not offered by the provider.
+    #[schema(example = 5368709120u64)]
+    pub traffic_limit_bytes: Option<u64>,
+    /// Traffic used in bytes (911 KB × 1024); `null` where the provider does not say.
+    #[schema(example = 3072)]
+    pub traffic_used_bytes: Option<u64>,
+    /// Concurrent connection cap (helodata); `null` elsewhere.
+    pub concurrency_max: Option<u32>,
+    /// Requests-per-second cap (helodata); `null` elsewhere.
+    pub rps_max: Option<u32>,
+    /// Creation time in UTC (911's local times converted with the account's time zone).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    /// The password: only with `?include=password` and the `secrets:read` scope, or in create
+    /// and rotate responses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// The provider's own object, untouched except that secrets are removed.
+    #[schema(value_type = Object)]
+    pub provider_data: serde_json::Value,
+}
+
+impl ProxyUserView {
+    fn from_domain(user: ProxyUser, with_password: bool) -> Self {
+        ProxyUserView {
+            id: user.id.to_string(),
+            account: user.id.account.clone(),
+            provider: user.provider.as_str().to_string(),
+            username: user.username,
+            label: user.label,
+            products: user.products.into_iter().map(ProductName::from).collect(),
+            status: user.status.into(),
+            traffic_limit_bytes: user.traffic_limit_bytes,
+            traffic_used_bytes: user.traffic_used_bytes,
+            concurrency_max: user.concurrency_max,
+            rps_max: user.rps_max,
+            created_at: user.created_at,
+            password: if with_password {
+                user.password.map(|p| p.expose_secret().to_string())
+            } else {
+                None
+            },
+            provider_data: user.provider_data,
+        }
+    }
+
+    fn created(created: CreatedProxyUser) -> Self {
+        let mut view = ProxyUserView::from_domain(created.user, false);
+        view.password = Some(created.password.expose_secret().to_string());
+        view
+    }
+}
+
+/// One page of proxy users.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProxyUserList {
+    /// Users, by account name, then in each provider's stable order.
+    pub data: Vec<ProxyUserView>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters and paging of the listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Only these accounts (repeat the parameter); default: every account the key may use.
+    #[serde(default)]
+    pub account: Vec<String>,
+    /// Only users with this product.
+    pub product: Option<ProductName>,
+    /// Only users in this status.
+    pub status: Option<StatusName>,
+    /// Only users whose label contains this text (case-insensitive).
+    pub label_contains: Option<String>,
+    /// Only users whose username starts with this.
+    pub username_prefix: Option<String>,
+    /// `password` to include passwords (needs the `secrets:read` scope).
+    pub include: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+}
+
+/// `?include=password` on a single read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct GetParams {
+    /// `password` to include the password (needs the `secrets:read` scope).
+    pub include: Option<String>,
+}
+
+fn wants_password(caller: &Caller, include: Option<&str>) -> Result<bool, ApiError> {
+    match include {
+        None | Some("") => Ok(false),
+        Some("password") => {
+            if caller.0.scopes.allows(Scope::SecretsRead) {
+                Ok(true)
+            } else {
+                Err(
+                    ApiError::permission_denied("include=password needs the 'secrets:read' scope")
+                        .with_field("include"),
+                )
+            }
+        }
+        Some(other) => Err(ApiError::invalid_argument(
+            "include",
+            format!("unknown include '{other}' (known: password)"),
+        )),
+    }
+}
+
+/// Lists proxy users across accounts.
+#[utoipa::path(get, path = "/proxy-users", tag = "proxy-users", params(ListParams),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "A page of proxy users.", body = ProxyUserList,
+         headers(("Link" = String, description = "`<…?cursor=…&limit=…>; rel=\"next\"` when there is a next page"))),
+        ReadErrors,
+    ))]
+pub async fn list_proxy_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    let principal = caller.require(Scope::Read)?;
+    let with_password = wants_password(&caller, params.include.as_deref())?;
+    let limit = page_limit(params.limit)
+        .map_err(|e| ApiError::invalid_argument("limit", format!("limit {e}")))?;
+    let cursor = params
+        .cursor
+        .as_deref()
+        .map(ListCursor::decode_public)
+        .transpose()?;
+    let filter = ProxyUserFilter {
+        product: params.product.map(|p| p.to_domain("product")).transpose()?,
+        status: params.status.map(Into::into),
+        label_contains: params.label_contains.filter(|s| !s.is_empty()),
+        username_prefix: params.username_prefix.filter(|s| !s.is_empty()),
+    };
+    let page = service::list(
+        &state.providers,
+        principal,
+        &params.account,
+        &filter,
+        cursor,
+        limit,
+    )
+    .await?;
+    let keep: Vec<(&str, &str)> = params
+        .account
+        .iter()
+        .map(|a| ("account", a.as_str()))
+        .collect();
+    let headers = link_header("/v1/proxy-users", &page, limit, &keep);
+    let body = ProxyUserList {
+        next_cursor: page.next.as_ref().map(Cursor::encode),
+        data: page
+            .items
+            .into_iter()
+            .map(|u| ProxyUserView::from_domain(u, with_password))
+            .collect(),
+    };
+    Ok((headers, Json(body)).into_response())
+}
+
+fn parse_id(id: &str) -> Result<ProxyUserId, ApiError> {
+    id.parse()
+        .map_err(|e: String| ApiError::invalid_argument("id", e))
+}
+
+/// Reads one proxy user.
+#[utoipa::path(get, path = "/proxy-users/{id}", tag = "proxy-users",
+    params(("id" = String, Path, description = "`<account>:<upstream id>`", example = "911proxy:user01"), GetParams),
+    security(("api_key" = [])),
+    responses((status = 200, description = "The proxy user.", body = ProxyUserView), ReadErrors))]
+pub async fn get_proxy_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(params): ApiQuery<GetParams>,
+) -> Result<Json<ProxyUserView>, ApiError> {
+    let principal = caller.require(Scope::Read)?;
+    let with_password = wants_password(&caller, params.include.as_deref())?;
+    let id = parse_id(&id)?;
+    let user = service::get(&state.providers, principal, &id).await?;
+    Ok(Json(ProxyUserView::from_domain(user, with_password)))
+}
+
+/// A proxy user to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"account": "911proxy", "products": ["residential"], "label": "crawler-eu", "traffic_limit_bytes": 5368709120u64}))]
+pub struct CreateProxyUser {
+    /// The provider account to create it in.
+    pub account: String,
+    #[serde(flatten)]
+    /// The user's fields.
+    pub user: NewProxyUserFields,
+}
+
+/// The fields of a new proxy user.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProxyUserFields {
+    /// Products to grant (911: exactly one of residential, residential_ip, isp, datacenter).
+    pub products: Vec<ProductName>,
+    /// Free text (911: up to 64 English / 32 Chinese characters).
+    pub label: Option<String>,
+    /// 911 only: letters and digits; generated when absent. helodata issues it: must be absent.
+    pub username: Option<String>,
+    /// 911 only: letters and digits; generated when absent. helodata issues it: must be absent.
+    pub password: Option<String>,
+    /// 911 only: a whole number of GB in bytes (1 GB = 1073741824), up to 102400 GB; absent or `null` is unlimited.
+    pub traffic_limit_bytes: Option<u64>,
+    /// helodata only: concurrent connection cap.
+    pub concurrency_max: Option<u32>,
+    /// helodata only: requests-per-second cap.
+    pub rps_max: Option<u32>,
+}
+
+impl NewProxyUserFields {
+    fn into_domain(self, prefix: &str) -> Result<NewProxyUser, ApiError> {
+        let products = self
+            .products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.to_domain(&format!("{prefix}products[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        if products.is_empty() {
+            return Err(ApiError::invalid_argument(
+                format!("{prefix}products"),
+                "name at least one product",
+            ));
+        }
+        Ok(NewProxyUser {
+            products,
+            label: self.label,
+            username: self.username,
+            password: self.password.map(SecretString::from),
+            traffic_limit_bytes: self.traffic_limit_bytes,
+            concurrency_max: self.concurrency_max,
+            rps_max: self.rps_max,
+        })
+    }
+}
+
+/// Creates a proxy user; the response carries its password, once.
+#[utoipa::path(post, path = "/proxy-users", tag = "proxy-users", request_body = CreateProxyUser,
+    security(("api_key" = [])),
+    responses((status = 201, description = "Created; `password` is shown only now.", body = ProxyUserView,
+               headers(("Location" = String, description = "/v1/proxy-users/{id}"))), WriteErrors))]
+pub async fn create_proxy_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateProxyUser>,
+) -> Result<Response, ApiError> {
+    let principal = caller.require(Scope::Write)?;
+    let user = body.user.into_domain("")?;
+    let mut created = service::create(
+        &state.providers,
+        principal,
+        &body.account,
+        &[user],
+        &WriteContext::default(),
+    )
+    .await?;
+    let created = created.pop().ok_or_else(ApiError::internal)?;
+    let view = ProxyUserView::created(created);
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/proxy-users/{}", view.id)) {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, Json(view)).into_response())
+}
+
+/// Up to 100 proxy users for one account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProxyUsersBatch {
+    /// The provider account.
+    pub account: String,
+    /// The users (1–100); all are validated before any is created.
+    pub users: Vec<NewProxyUserFields>,
+}
+
+/// The users a batch created, each with its password (shown once).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedProxyUsers {
+    /// In request order.
+    pub data: Vec<ProxyUserView>,
+}
+
+/// Creates up to 100 users in one account: all-or-nothing validation first, then as few upstream
+/// calls as the provider allows (one on 911).
+#[utoipa::path(post, path = "/proxy-users/batch", tag = "proxy-users", request_body = CreateProxyUsersBatch,
+    security(("api_key" = [])),
+    responses((status = 201, description = "Created; passwords are shown only now.", body = CreatedProxyUsers), WriteErrors))]
+pub async fn create_proxy_users_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateProxyUsersBatch>,
+) -> Result<Response, ApiError> {
+    let principal = caller.require(Scope::Write)?;
+    if body.users.len() > service::MAX_BATCH {
+        return Err(ApiError::invalid_argument(
+            "users",
+            format!("at most {} users per batch", service::MAX_BATCH),
+        ));
+    }
+    let users = body
+        .users
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| u.into_domain(&format!("users[{i}].")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let created = service::create(
+        &state.providers,
+        principal,
+        &body.account,
+        &users,
+        &WriteContext::default(),
+    )
+    .await?;
+    let body = CreatedProxyUsers {
+        data: created.into_iter().map(ProxyUserView::created).collect(),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The fields to change; absent fields stay as they are, `null` clears (`label`) or removes the
+/// cap (`traffic_limit_bytes`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"label": "crawler-us", "status": "disabled", "traffic_limit_bytes": null}))]
+pub struct UpdateProxyUser {
+    /// New label, or `null` to clear it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub label: Option<Option<String>>,
+    /// `enabled` or `disabled`.
+    pub status: Option<StatusName>,
+    /// New cap in bytes (911: whole GB), or `null` for unlimited.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<u64>)]
+    pub traffic_limit_bytes: Option<Option<u64>>,
+    /// helodata: new concurrency cap.
+    pub concurrency_max: Option<u32>,
+    /// helodata: new RPS cap.
+    pub rps_max: Option<u32>,
+    /// 911: a new password of your choice (letters and digits). helodata: use rotate-password.
+    pub password: Option<String>,
+}
+
+fn change<T>(value: Option<Option<T>>) -> Change<T> {
+    match value {
+        None => Change::Keep,
+        Some(None) => Change::Clear,
+        Some(Some(v)) => Change::Set(v),
+    }
+}
+
+/// Changes a proxy user. Where the provider needs one call per field (911), they run in a fixed
+/// order (password, label, traffic_limit_bytes, status); if one fails, the error's
+/// `applied_fields` says which took effect.
+#[utoipa::path(patch, path = "/proxy-users/{id}", tag = "proxy-users", request_body = UpdateProxyUser,
+    params(("id" = String, Path, description = "`<account>:<upstream id>`", example = "911proxy:user01")),
+    security(("api_key" = [])),
+    responses((status = 200, description = "The proxy user after the change.", body = ProxyUserView), WriteErrors))]
+pub async fn update_proxy_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateProxyUser>,
+) -> Result<Json<ProxyUserView>, ApiError> {
+    let principal = caller.require(Scope::Write)?;
+    let id = parse_id(&id)?;
+    let patch = ProxyUserPatch {
+        password: body.password.map(SecretString::from),
+        label: change(body.label),
+        traffic_limit_bytes: change(body.traffic_limit_bytes),
+        status: body.status.map(Into::into),
+        concurrency_max: body.concurrency_max,
+        rps_max: body.rps_max,
+    };
+    let user = service::update(
+        &state.providers,
+        principal,
+        &id,
+        &patch,
+        &WriteContext::default(),
+    )
+    .await?;
+    Ok(Json(ProxyUserView::from_domain(user, false)))
+}
+
+/// Optionally, the new password (911 only; generated when absent).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotatePassword {
+    /// 911: the new password (letters and digits). helodata always issues its own.
+    pub password: Option<String>,
+}
+
+/// The new password, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotatedPasswordView {
+    /// The proxy user.
+    pub proxy_user: ProxyUserView,
+    /// The new password.
+    pub password: String,
+    /// Until when the old password keeps working, where the provider documents it (911: 5 minutes; helodata: 60 seconds).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub old_password_valid_until: Option<OffsetDateTime>,
+}
+
+/// Rotates (or, on 911, sets) a proxy user's password.
+#[utoipa::path(post, path = "/proxy-users/{id}/rotate-password", tag = "proxy-users", request_body(content = Option<RotatePassword>, description = "Optional; an empty body generates a password."),
+    params(("id" = String, Path, description = "`<account>:<upstream id>`", example = "911proxy:user01")),
+    security(("api_key" = [])),
+    responses((status = 200, description = "The new password, shown only now.", body = RotatedPasswordView), WriteErrors))]
+pub async fn rotate_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    OptionalJson(body): OptionalJson<RotatePassword>,
+) -> Result<Json<RotatedPasswordView>, ApiError> {
+    let principal = caller.require(Scope::Write)?;
+    let id = parse_id(&id)?;
+    let new_password = body.unwrap_or_default().password.map(SecretString::from);
+    let rotated = service::rotate_password(
+        &state.providers,
+        principal,
+        &id,
+        new_password.as_ref(),
+        &WriteContext::default(),
+    )
+    .await?;
+    Ok(Json(RotatedPasswordView {
+        proxy_user: ProxyUserView::from_domain(rotated.user, false),
+        password: rotated.password.expose_secret().to_string(),
+        old_password_valid_until: rotated.old_password_valid_until,
+    }))
+}
+
+/// Deletes a proxy user (irreversible at both providers).
+#[utoipa::path(delete, path = "/proxy-users/{id}", tag = "proxy-users",
+    params(("id" = String, Path, description = "`<account>:<upstream id>`", example = "911proxy:user01")),
+    security(("api_key" = [])),
+    responses((status = 204, description = "Deleted."), WriteErrors))]
+pub async fn delete_proxy_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let principal = caller.require(Scope::Write)?;
+    let id = parse_id(&id)?;
+    service::delete(&state.providers, principal, &id, &WriteContext::default()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,172 @@
+//! `GET /v1/usage`: traffic in bytes over a window, across accounts, grouped as asked.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use utoipa::{IntoParams, ToSchema};
+
+use super::common::{ProductName, parse_time_param};
+use super::problems::ReadErrors;
+use crate::app::AppState;
+use crate::domain::api_keys::Scope;
+use crate::domain::proxy_users::ProxyUserId;
+use crate::domain::services::usage::{self as service, UsageRequest};
+use crate::domain::usage::{UsageGroupBy, UsageRow};
+use crate::error::ApiError;
+use crate::http::auth::Caller;
+use crate::http::extract::ApiQuery;
+
+/// How rows are grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupByName {
+    /// One row per day (911: the account's local calendar day; helodata: the UTC day).
+    Day,
+    /// One row per proxy user.
+    ProxyUser,
+    /// One row per product.
+    Product,
+}
+
+impl From<GroupByName> for UsageGroupBy {
+    fn from(g: GroupByName) -> Self {
+        match g {
+            GroupByName::Day => UsageGroupBy::Day,
+            GroupByName::ProxyUser => UsageGroupBy::ProxyUser,
+            GroupByName::Product => UsageGroupBy::Product,
+        }
+    }
+}
+
+/// The usage question.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UsageParams {
+    /// Start, inclusive: a date (`2026-05-01`, midnight UTC) or an RFC 3339 time. Default: 7 days before `to`.
+    pub from: Option<String>,
+    /// End, exclusive: a date or an RFC 3339 time. Default: now.
+    pub to: Option<String>,
+    /// Only these accounts (repeat the parameter); default: every account the key may use.
+    #[serde(default)]
+    pub account: Vec<String>,
+    /// Only this product.
+    pub product: Option<ProductName>,
+    /// Only this proxy user (`<account>:<upstream id>`).
+    pub proxy_user: Option<String>,
+    /// Grouping; absent gives one total row per account.
+    pub group_by: Option<GroupByName>,
+}
+
+/// One row of usage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageRowView {
+    /// The account.
+    pub account: String,
+    /// The day (group_by=day).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-05-01")]
+    pub day: Option<String>,
+    /// The proxy user id (group_by=proxy_user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_user: Option<String>,
+    /// The product (group_by=product).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<ProductName>,
+    /// Total bytes (in + out; 911 KB × 1024).
+    pub bytes: u64,
+    /// Bytes in, where the provider reports it (helodata).
+    pub bytes_in: Option<u64>,
+    /// Bytes out, where the provider reports it (helodata).
+    pub bytes_out: Option<u64>,
+    /// Requests, where the provider reports them (helodata).
+    pub requests: Option<u64>,
+    /// Failed requests, where the provider reports them (helodata).
+    pub errors: Option<u64>,
+}
+
+fn format_day(day: Date) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    day.format(format).unwrap_or_default()
+}
+
+impl From<UsageRow> for UsageRowView {
+    fn from(row: UsageRow) -> Self {
+        UsageRowView {
+            account: row.account,
+            day: row.day.map(format_day),
+            proxy_user: row.proxy_user.map(|id| id.to_string()),
+            product: row.product.map(ProductName::from),
+            bytes: row.bytes,
+            bytes_in: row.bytes_in,
+            bytes_out: row.bytes_out,
+            requests: row.requests,
+            errors: row.errors,
+        }
+    }
+}
+
+/// Usage over a window.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageReportView {
+    /// Start, inclusive (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    pub from: OffsetDateTime,
+    /// End, exclusive (UTC).
+    #[serde(with = "time::serde::rfc3339")]
+    pub to: OffsetDateTime,
+    /// The grouping used.
+    pub group_by: Option<GroupByName>,
+    /// Rows by account.
+    pub rows: Vec<UsageRowView>,
+    /// Sum of `bytes` over the rows.
+    pub total_bytes: u64,
+}
+
+/// Traffic usage across accounts, in bytes.
+#[utoipa::path(get, path = "/usage", tag = "usage", params(UsageParams),
+    security(("api_key" = [])),
+    responses((status = 200, description = "Usage rows and their total.", body = UsageReportView), ReadErrors))]
+pub async fn get_usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<UsageParams>,
+) -> Result<Json<UsageReportView>, ApiError> {
+    let principal = caller.require(Scope::Read)?;
+    let to = match params.to.as_deref() {
+        Some(to) => parse_time_param("to", to)?,
+        None => {
+            let now = OffsetDateTime::now_utc();
+            now.replace_nanosecond(0).unwrap_or(now)
+        }
+    };
+    let from = match params.from.as_deref() {
+        Some(from) => parse_time_param("from", from)?,
+        None => to - time::Duration::days(7),
+    };
+    let proxy_user = params
+        .proxy_user
+        .as_deref()
+        .map(|id| {
+            id.parse::<ProxyUserId>()
+                .map_err(|e| ApiError::invalid_argument("proxy_user", e))
+        })
+        .transpose()?;
+    let request = UsageRequest {
+        from,
+        to,
+        accounts: params.account,
+        product: params.product.map(|p| p.to_domain("product")).transpose()?,
+        proxy_user,
+        group_by: params.group_by.map(Into::into),
+    };
+    let report = service::usage(&state.providers, principal, request).await?;
+    Ok(Json(UsageReportView {
+        from,
+        to,
+        group_by: params.group_by,
+        rows: report.rows.into_iter().map(UsageRowView::from).collect(),
+        total_bytes: report.total_bytes,
+    }))
+}

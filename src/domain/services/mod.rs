@@ -1,0 +1,75 @@
+//! The normalized operations: each takes the caller's principal, picks the provider accounts
+//! it may use, calls the adapters, and merges what they return. Handlers call exactly one of
+//! these functions.
+
+pub mod account;
+pub mod packages;
+pub mod providers;
+pub mod proxy_users;
+pub mod usage;
+
+use crate::domain::api_keys::Principal;
+use crate::error::ApiError;
+use crate::providers::registry::{ProviderAccount, Registry};
+
+/// How an account name that does not exist is reported.
+#[derive(Clone, Copy, Debug)]
+pub enum UnknownAccount {
+    /// As bad input naming this field (the account came from a body or query).
+    InvalidArgument(&'static str),
+    /// As 404 (the account came from a resource id in the path).
+    NotFound,
+}
+
+/// The account `name`, if it exists and the key may use it.
+pub fn resolve_account<'a>(
+    registry: &'a Registry,
+    principal: &Principal,
+    name: &str,
+    unknown: UnknownAccount,
+) -> Result<&'a ProviderAccount, ApiError> {
+    let account = registry.get(name).ok_or_else(|| match unknown {
+        UnknownAccount::InvalidArgument(field) => ApiError::invalid_argument(
+            field,
+            format!("no provider account named '{name}' (GET /v1/providers lists them)"),
+        ),
+        UnknownAccount::NotFound => {
+            ApiError::not_found(format!("no provider account named '{name}'"))
+        }
+    })?;
+    if !principal.accounts.permits(name) {
+        return Err(ApiError::permission_denied(format!(
+            "this API key may not use the provider account '{name}'"
+        )));
+    }
+    Ok(account)
+}
+
+/// The accounts a request covers: the named ones (each must exist and be permitted), or when
+/// none is named, every account the key may use. Always in name order, without duplicates.
+pub fn select_accounts<'a>(
+    registry: &'a Registry,
+    principal: &Principal,
+    requested: &[String],
+) -> Result<Vec<&'a ProviderAccount>, ApiError> {
+    if requested.is_empty() {
+        return Ok(registry
+            .iter()
+            .filter(|a| principal.accounts.permits(&a.name))
+            .collect());
+    }
+    let mut names: Vec<&String> = requested.iter().collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            resolve_account(
+                registry,
+                principal,
+                name,
+                UnknownAccount::InvalidArgument("account"),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,230 @@
+//! Proxy users across accounts: listing merged in a stable order (account name, then each
+//! adapter's own order) with one cursor, and the single-user operations routed by id.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use super::{UnknownAccount, resolve_account, select_accounts};
+use crate::domain::api_keys::Principal;
+use crate::domain::pagination::{Cursor, Page};
+use crate::domain::proxy_users::{
+    CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
+    RotatedPassword,
+};
+use crate::error::ApiError;
+use crate::providers::WriteContext;
+use crate::providers::registry::Registry;
+
+/// Most users one batch may create.
+pub const MAX_BATCH: usize = 100;
+
+/// Where a listing resumes: an account and that adapter's cursor inside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListCursor {
+    /// The account to resume in.
+    #[serde(rename = "a")]
+    pub account: String,
+    /// The adapter's cursor there; `None` starts the account from its beginning.
+    #[serde(rename = "c", skip_serializing_if = "Option::is_none", default)]
+    pub inner: Option<String>,
+}
+
+impl ListCursor {
+    /// As a page cursor (its public text is `Cursor::encode`).
+    pub fn to_cursor(&self) -> Cursor {
+        Cursor(serde_json::to_string(self).unwrap_or_default())
+    }
+
+    /// Decodes the public text of a cursor made by [`ListCursor::to_cursor`].
+    pub fn decode_public(text: &str) -> Result<ListCursor, ApiError> {
+        Cursor::decode(text)
+            .ok()
+            .and_then(|cursor| serde_json::from_str(&cursor.0).ok())
+            .ok_or_else(|| {
+                ApiError::invalid_argument("cursor", "cursor is not a cursor returned by this API")
+            })
+    }
+}
+
+/// One page of proxy users over `accounts` (all permitted ones when empty).
+pub async fn list(
+    registry: &Registry,
+    principal: &Principal,
+    accounts: &[String],
+    filter: &ProxyUserFilter,
+    cursor: Option<ListCursor>,
+    limit: u32,
+) -> Result<Page<ProxyUser>, ApiError> {
+    let selected = select_accounts(registry, principal, accounts)?;
+    let start = match &cursor {
+        None => 0,
+        Some(c) => selected
+            .iter()
+            .position(|a| a.name == c.account)
+            .ok_or_else(|| {
+                ApiError::invalid_argument(
+                    "cursor",
+                    "the cursor belongs to another account selection",
+                )
+            })?,
+    };
+    let mut inner = cursor.and_then(|c| c.inner);
+    let mut users = Vec::new();
+    for (index, account) in selected.iter().enumerate().skip(start) {
+        loop {
+            let wanted = limit - users.len() as u32;
+            let page = account
+                .adapter
+                .list_proxy_users(filter, inner.as_deref(), wanted)
+                .await
+                .map_err(|e| ApiError::from_provider(&account.name, e))?;
+            users.extend(page.users);
+            inner = page.next_cursor;
+            if inner.is_none() || users.len() as u32 >= limit {
+                break;
+            }
+        }
+        if users.len() as u32 >= limit {
+            users.truncate(limit as usize);
+            let next = match inner {
+                Some(c) => Some(ListCursor {
+                    account: account.name.clone(),
+                    inner: Some(c),
+                }),
+                None => selected.get(index + 1).map(|a| ListCursor {
+                    account: a.name.clone(),
+                    inner: None,
+                }),
+            };
+            return Ok(Page {
+                items: users,
+                next: next.map(|c| c.to_cursor()),
+            });
+        }
+        inner = None;
+    }
+    Ok(Page {
+        items: users,
+        next: None,
+    })
+}
+
+/// One proxy user.
+pub async fn get(
+    registry: &Registry,
+    principal: &Principal,
+    id: &ProxyUserId,
+) -> Result<ProxyUser, ApiError> {
+    let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
+    account
+        .adapter
+        .get_proxy_user(&id.upstream)
+        .await
+        .map_err(|e| ApiError::from_provider(&account.name, e))
+}
+
+/// Creates users in one account (all validated by the adapter before any upstream call).
+pub async fn create(
+    registry: &Registry,
+    principal: &Principal,
+    account: &str,
+    users: &[NewProxyUser],
+    ctx: &WriteContext,
+) -> Result<Vec<CreatedProxyUser>, ApiError> {
+    if users.is_empty() {
+        return Err(ApiError::invalid_argument(
+            "users",
+            "at least one user is required",
+        ));
+    }
+    if users.len() > MAX_BATCH {
+        return Err(ApiError::invalid_argument(
+            "users",
+            format!("at most {MAX_BATCH} users per batch"),
+        ));
+    }
+    let account = resolve_account(
+        registry,
+        principal,
+        account,
+        UnknownAccount::InvalidArgument("account"),
+    )?;
+    account
+        .adapter
+        .create_proxy_users(users, ctx)
+        .await
+        .map_err(|e| ApiError::from_provider(&account.name, e))
+}
+
+/// Applies a patch.
+pub async fn update(
+    registry: &Registry,
+    principal: &Principal,
+    id: &ProxyUserId,
+    patch: &ProxyUserPatch,
+    ctx: &WriteContext,
+) -> Result<ProxyUser, ApiError> {
+    let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
+    if patch.requested_fields().is_empty() {
+        return Err(ApiError::invalid_argument(
+            "body",
+            "the patch changes nothing: name at least one field",
+        ));
+    }
+    account
+        .adapter
+        .update_proxy_user(&id.upstream, patch, ctx)
+        .await
+        .map_err(|e| ApiError::from_provider(&account.name, e))
+}
+
+/// Sets or rotates a password.
+pub async fn rotate_password(
+    registry: &Registry,
+    principal: &Principal,
+    id: &ProxyUserId,
+    new_password: Option<&SecretString>,
+    ctx: &WriteContext,
+) -> Result<RotatedPassword, ApiError> {
+    let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
+    account
+        .adapter
+        .rotate_password(&id.upstream, new_password, ctx)
+        .await
+        .map_err(|e| ApiError::from_provider(&account.name, e))
+}
+
+/// Deletes a proxy user.
+pub async fn delete(
+    registry: &Registry,
+    principal: &Principal,
+    id: &ProxyUserId,
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
+    let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
+    account
+        .adapter
+        .delete_proxy_user(&id.upstream, ctx)
+        .await
+        .map_err(|e| ApiError::from_provider(&account.name, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn list_cursors_round_trip(account in "[a-z0-9_-]{1,64}", inner in proptest::option::of(".{0,200}")) {
+            let cursor = ListCursor { account, inner };
+            prop_assert_eq!(ListCursor::decode_public(&cursor.to_cursor().encode()).unwrap(), cursor);
+        }
+    }
+
+    #[test]
+    fn garbage_cursors_are_400_naming_the_cursor() {
+        let err = ListCursor::decode_public("bm90IGpzb24").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("cursor"));
+    }
+}

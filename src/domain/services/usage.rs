@@ -1,0 +1,98 @@
+//! Usage across accounts: one adapter call per selected account (in parallel), rows merged in
+//! account order, and the total.
+
+use futures::future::try_join_all;
+use time::OffsetDateTime;
+
+use super::{UnknownAccount, resolve_account, select_accounts};
+use crate::domain::api_keys::Principal;
+use crate::domain::products::Product;
+use crate::domain::proxy_users::ProxyUserId;
+use crate::domain::usage::{UsageGroupBy, UsageQuery, UsageRow};
+use crate::error::ApiError;
+use crate::providers::registry::Registry;
+
+/// The longest window one request may ask for.
+pub const MAX_WINDOW: time::Duration = time::Duration::days(366);
+
+/// A caller's usage question before accounts are resolved.
+#[derive(Clone, Debug)]
+pub struct UsageRequest {
+    /// Start, inclusive.
+    pub from: OffsetDateTime,
+    /// End, exclusive.
+    pub to: OffsetDateTime,
+    /// Accounts named by the caller (empty: all permitted).
+    pub accounts: Vec<String>,
+    /// Product filter.
+    pub product: Option<Product>,
+    /// Proxy-user filter (implies its account).
+    pub proxy_user: Option<ProxyUserId>,
+    /// Grouping.
+    pub group_by: Option<UsageGroupBy>,
+}
+
+/// Rows and their total.
+#[derive(Clone, Debug)]
+pub struct UsageReport {
+    /// Rows, by account then as each adapter orders them.
+    pub rows: Vec<UsageRow>,
+    /// Sum of `bytes` over the rows.
+    pub total_bytes: u64,
+}
+
+/// Answers a usage request.
+pub async fn usage(
+    registry: &Registry,
+    principal: &Principal,
+    request: UsageRequest,
+) -> Result<UsageReport, ApiError> {
+    if request.from >= request.to {
+        return Err(ApiError::invalid_argument("from", "from must be before to"));
+    }
+    if request.to - request.from > MAX_WINDOW {
+        return Err(ApiError::invalid_argument(
+            "to",
+            "the window may span at most 366 days",
+        ));
+    }
+    let accounts = match &request.proxy_user {
+        Some(id) => {
+            if !request.accounts.is_empty() && !request.accounts.contains(&id.account) {
+                return Err(ApiError::invalid_argument(
+                    "proxy_user",
+                    "the proxy user belongs to an account that the account filter excludes",
+                ));
+            }
+            vec![resolve_account(
+                registry,
+                principal,
+                &id.account,
+                UnknownAccount::InvalidArgument("proxy_user"),
+            )?]
+        }
+        None => select_accounts(registry, principal, &request.accounts)?,
+    };
+    let query = UsageQuery {
+        from: request.from,
+        to: request.to,
+        product: request.product,
+        proxy_user: request.proxy_user.clone(),
+        group_by: request.group_by,
+    };
+    let calls = accounts.iter().map(|account| {
+        let query = &query;
+        async move {
+            account
+                .adapter
+                .usage(query)
+                .await
+                .map_err(|e| ApiError::from_provider(&account.name, e))
+        }
+    });
+    let rows: Vec<UsageRow> = try_join_all(calls).await?.into_iter().flatten().collect();
+    let total_bytes = rows
+        .iter()
+        .fold(0u64, |sum, row| sum.saturating_add(row.bytes));
+    Ok(UsageReport { rows, total_bytes })
+}

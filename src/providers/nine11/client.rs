@@ -467,6 +467,17 @@ mod tests {
     }
 
     #[test]
+    fn data_of_an_unexpected_shape_is_a_malformed_response() {
+        let f = decode::<super::super::wire::Summary>(
+            super::super::wire::PRODUCT_SUMMARY,
+            &json!({"total": "lots"}),
+        )
+        .unwrap_err();
+        assert_eq!(f.kind, FailureKind::MalformedResponse);
+        assert!(f.message.unwrap().contains("user-product/summary"));
+    }
+
+    #[test]
     fn secrets_echoed_in_a_message_are_redacted() {
         let f = UpstreamFailure::new(FailureKind::Other).message("key sim911key and pw Abc123 bad");
         let f = redact(f, &["sim911key", "Abc123", ""]);

@@ -51,9 +51,9 @@ use wire::{
 /// waiting period after modification, during which the old password may still be used
 /// normally" (whitelist-account/change-password).
 pub const OLD_PASSWORD_GRACE: time::Duration = time::Duration::minutes(5);
-/// Page size when walking `user-product/list` (the document's default is 20; no maximum is
-/// documented, 100 keeps the walk short without asking for much).
-const PACKAGE_PAGE_SIZE: u64 = 100;
+/// Page size when walking `user-product/list`: the document's default, 20, since no maximum
+/// is documented and a larger size might be cut short or refused.
+pub const PACKAGE_PAGE_SIZE: u64 = 20;
 /// More pages than this is a provider bug, not an account.
 const MAX_PACKAGE_PAGES: u64 = 1_000;
 /// Usage calls in flight at once when grouping by proxy user.
@@ -92,6 +92,7 @@ const PRODUCTS: &[Product] = &[
 pub struct Nine11Adapter {
     settings: AdapterSettings,
     client: Nine11Client,
+    package_page_size: u64,
 }
 
 /// A user about to be added, with the username and password it will have.
@@ -105,7 +106,17 @@ impl Nine11Adapter {
     /// An adapter for one account.
     pub fn new(settings: AdapterSettings, client: Arc<UpstreamClient>) -> Self {
         let client = Nine11Client::new(client, settings.credential.clone());
-        Nine11Adapter { settings, client }
+        Nine11Adapter {
+            settings,
+            client,
+            package_page_size: PACKAGE_PAGE_SIZE,
+        }
+    }
+
+    /// The same adapter walking `user-product/list` `size` packages at a time (at least 1).
+    pub fn with_package_page_size(mut self, size: u64) -> Self {
+        self.package_page_size = size.max(1);
+        self
     }
 
     fn tz(&self) -> &jiff::tz::TimeZone {
@@ -686,7 +697,7 @@ impl ProviderAdapter for Nine11Adapter {
         loop {
             let query = [
                 ("page", page.to_string()),
-                ("size", PACKAGE_PAGE_SIZE.to_string()),
+                ("size", self.package_page_size.to_string()),
             ];
             let (data, _) = self
                 .client
@@ -706,7 +717,7 @@ impl ProviderAdapter for Nine11Adapter {
             }
             let more = match data.total_page {
                 Some(total) => page < total,
-                None => count >= PACKAGE_PAGE_SIZE,
+                None => count >= self.package_page_size,
             };
             if !more || count == 0 || page >= MAX_PACKAGE_PAGES {
                 return Ok(out);

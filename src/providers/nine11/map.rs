@@ -285,6 +285,7 @@ pub fn account_info(user: &UserInfo, tz: &TimeZone, raw: Value) -> AccountInfo {
             amount,
             currency: BALANCE_CURRENCY.to_string(),
         }),
+        // `is_real_name` (User schema) kept in 911's own terms: verified or not, nothing finer.
         verification: user.is_real_name.map(|verified| {
             if verified {
                 "real_name_verified".to_string()

@@ -1,26 +1,274 @@
-//! The nine11 adapter (being written).
+//! The 911Proxy adapter: the gateway's normalized operations over 911's `api-gate-way`
+//! (`911proxy-openapi.txt`, with `911proxy-notes.md` for the quirks).
+//!
+//! - `client.rs`: the calls (app_key in the query; writes sent once), the envelope, and the one
+//!   error classification.
+//! - `wire.rs`: 911's JSON as documented.
+//! - `map.rs`: units (KB, GB), product types, statuses, naive local times, whole objects.
+//! - `validate.rs`: 911's input rules, checked before any upstream call.
+//!
+//! A proxy user's upstream id is its username: 911 has no other stable handle (its by-name
+//! endpoints take `account`, and the list's numeric `id` is accepted by none of them).
 
+mod client;
+mod map;
+mod validate;
+mod wire;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use time::OffsetDateTime;
 
 use super::registry::AdapterSettings;
-use super::{Capability, ProviderAdapter, ProviderError, ProviderKind};
+use super::{
+    Capability, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage, WriteContext,
+};
+use crate::domain::account::AccountInfo;
+use crate::domain::packages::{Package, PackageSummary};
+use crate::domain::pagination::{Cursor, Page};
 use crate::domain::products::Product;
+use crate::domain::proxy_users::{
+    CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
+    ProxyUserStatus, RotatedPassword,
+};
+use crate::domain::usage::{UsageGroupBy, UsageQuery, UsageRow};
+use crate::providers::{FailureKind, UpstreamFailure};
 use crate::upstream::UpstreamClient;
+use client::Nine11Client;
+use map::Row;
+use validate::{ValidNewUser, ValidPatch};
+use wire::{
+    AccountNames, AccountRow, AddAccounts, ChangeLimit, ChangePassword, ChangeRemark, ListData,
+    PackagePage, Summary, UsageDay, UserInfo,
+};
 
-/// The nine11 adapter.
+/// How long the old password keeps working after change-password: "there is a 5-minute
+/// waiting period after modification, during which the old password may still be used
+/// normally" (whitelist-account/change-password).
+pub const OLD_PASSWORD_GRACE: time::Duration = time::Duration::minutes(5);
+/// Page size when walking `user-product/list`: the document's default, 20, since no maximum
+/// is documented and a larger size might be cut short or refused.
+pub const PACKAGE_PAGE_SIZE: u64 = 20;
+/// More pages than this is a provider bug, not an account.
+const MAX_PACKAGE_PAGES: u64 = 1_000;
+/// Usage calls in flight at once when grouping by proxy user.
+const USAGE_CONCURRENCY: usize = 4;
+/// `user-product/summary` is asked for type 9: of the two it accepts (9 and 12), 12 is not a
+/// product 911 sells proxy accounts for.
+const SUMMARY_PRODUCT_TYPE: i64 = 9;
+
+/// Everything the adapter publishes as supported.
+const CAPABILITIES: &[Capability] = &[
+    Capability::ListProxyUsers,
+    Capability::GetProxyUser,
+    Capability::CreateProxyUser,
+    Capability::CreateProxyUsersBatch,
+    Capability::UpdateLabel,
+    Capability::UpdateStatus,
+    Capability::UpdateTrafficLimit,
+    Capability::SetPassword,
+    Capability::RotatePassword,
+    Capability::DeleteProxyUser,
+    Capability::Usage,
+    Capability::Account,
+    Capability::Packages,
+    Capability::PackageSummary,
+];
+
+/// The products 911 sells proxy accounts for: types 9, 11, 25 and 14.
+const PRODUCTS: &[Product] = &[
+    Product::Residential,
+    Product::ResidentialIp,
+    Product::Isp,
+    Product::Datacenter,
+];
+
+/// The 911Proxy adapter of one configured account.
 pub struct Nine11Adapter {
     settings: AdapterSettings,
-    #[allow(dead_code)]
-    client: Arc<UpstreamClient>,
+    client: Nine11Client,
+    package_page_size: u64,
+}
+
+/// A user about to be added, with the username and password it will have.
+struct Planned {
+    username: String,
+    password: SecretString,
+    valid: ValidNewUser,
 }
 
 impl Nine11Adapter {
     /// An adapter for one account.
     pub fn new(settings: AdapterSettings, client: Arc<UpstreamClient>) -> Self {
-        Nine11Adapter { settings, client }
+        let client = Nine11Client::new(client, settings.credential.clone());
+        Nine11Adapter {
+            settings,
+            client,
+            package_page_size: PACKAGE_PAGE_SIZE,
+        }
     }
+
+    /// The same adapter walking `user-product/list` `size` packages at a time (at least 1).
+    pub fn with_package_page_size(mut self, size: u64) -> Self {
+        self.package_page_size = size.max(1);
+        self
+    }
+
+    fn tz(&self) -> &jiff::tz::TimeZone {
+        &self.settings.timezone
+    }
+
+    /// Every account row, as listed (the list is unpaged).
+    async fn rows(&self) -> Result<Vec<Row>, ProviderError> {
+        let (list, _) = self
+            .client
+            .get_as::<ListData<Value>>(wire::ACCOUNT_LIST, &[])
+            .await?;
+        let mut rows = Vec::with_capacity(list.list.len());
+        for raw in list.list {
+            match serde_json::from_value::<AccountRow>(raw.clone()) {
+                Ok(parsed) => rows.push(Row { parsed, raw }),
+                Err(err) => {
+                    return Err(UpstreamFailure::new(FailureKind::MalformedResponse)
+                        .status(200)
+                        .message(format!(
+                            "a whitelist-account/list item is not as documented: {err}"
+                        ))
+                        .into());
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Every proxy user by username (one per username; see [`map::proxy_user`]).
+    async fn users(&self) -> Result<BTreeMap<String, ProxyUser>, ProviderError> {
+        let mut by_name: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+        for row in self.rows().await? {
+            by_name
+                .entry(row.parsed.username.clone())
+                .or_default()
+                .push(row);
+        }
+        Ok(by_name
+            .into_iter()
+            .filter_map(|(name, rows)| {
+                map::proxy_user(&self.settings.account, self.tz(), &rows).map(|u| (name, u))
+            })
+            .collect())
+    }
+
+    /// The user called `username`, or `NotFound`.
+    async fn find(&self, username: &str) -> Result<ProxyUser, ProviderError> {
+        self.users()
+            .await?
+            .remove(username)
+            .ok_or_else(|| not_found(&self.settings.account, username))
+    }
+
+    /// The daily usage 911 reports for the window and filters.
+    async fn usage_days(
+        &self,
+        window: &(String, String),
+        username: Option<&str>,
+        product_type: Option<i64>,
+    ) -> Result<Vec<UsageDay>, ProviderError> {
+        let mut query = vec![
+            ("start_time", window.0.clone()),
+            ("end_time", window.1.clone()),
+        ];
+        if let Some(name) = username {
+            query.push(("username", name.to_string()));
+        }
+        if let Some(t) = product_type {
+            query.push(("product_type", t.to_string()));
+        }
+        let (list, _) = self
+            .client
+            .get_as::<ListData<UsageDay>>(wire::USAGE_TOTAL, &query)
+            .await?;
+        Ok(list.list)
+    }
+
+    fn row(&self, bytes: u64) -> UsageRow {
+        UsageRow::bytes_only(&self.settings.account, bytes)
+    }
+}
+
+fn not_found(account: &str, username: &str) -> ProviderError {
+    ProviderError::NotFound(format!("proxy user {account}:{username}"))
+}
+
+fn total_bytes(days: &[UsageDay]) -> u64 {
+    days.iter()
+        .map(|d| map::kb_to_bytes(d.flow))
+        .fold(0, u64::saturating_add)
+}
+
+/// The last whole second before the exclusive `to`: 911's `end_time` is inclusive to the
+/// second (user-usage-flow/total: "accurate to the second").
+fn last_second_before(to: OffsetDateTime) -> OffsetDateTime {
+    let just_before = to - time::Duration::nanoseconds(1);
+    just_before.replace_nanosecond(0).unwrap_or(just_before)
+}
+
+/// A step of a multi-call change failed: the plain cause when nothing was applied yet,
+/// `PartiallyApplied` otherwise.
+fn step_failed(
+    applied: &[&'static str],
+    failed: &'static str,
+    cause: UpstreamFailure,
+) -> ProviderError {
+    if applied.is_empty() {
+        cause.into()
+    } else {
+        ProviderError::PartiallyApplied {
+            applied: applied.to_vec(),
+            failed,
+            cause: Box::new(cause.into()),
+        }
+    }
+}
+
+/// A created user as known without re-reading it (used only if the re-read fails).
+fn assumed_user(account: &str, plan: &Planned) -> ProxyUser {
+    ProxyUser {
+        id: ProxyUserId::new(account, plan.username.clone()),
+        provider: ProviderKind::Nine11,
+        username: plan.username.clone(),
+        label: Some(plan.valid.remark.clone()).filter(|r| !r.is_empty()),
+        products: vec![map::product_of_type(plan.valid.product_type)],
+        status: ProxyUserStatus::Enabled,
+        traffic_limit_bytes: map::limit_gb_to_bytes(plan.valid.limit_gb),
+        traffic_used_bytes: Some(0),
+        concurrency_max: None,
+        rps_max: None,
+        created_at: None,
+        password: Some(plan.password.clone()),
+        provider_data: Value::Null,
+    }
+}
+
+/// `user` with a patch applied locally (used only if the re-read after a change fails).
+fn patched(mut user: ProxyUser, patch: &ValidPatch) -> ProxyUser {
+    if let Some(password) = &patch.password {
+        user.password = Some(password.clone());
+    }
+    if let Some(remark) = &patch.remark {
+        user.label = Some(remark.clone()).filter(|r| !r.is_empty());
+    }
+    if let Some(gb) = patch.limit_gb {
+        user.traffic_limit_bytes = map::limit_gb_to_bytes(gb);
+    }
+    if let Some(status) = patch.status {
+        user.status = status;
+    }
+    user
 }
 
 #[async_trait]
@@ -34,14 +282,509 @@ impl ProviderAdapter for Nine11Adapter {
     }
 
     fn capabilities(&self) -> &'static [Capability] {
-        &[]
+        CAPABILITIES
     }
 
     fn products(&self) -> &'static [Product] {
-        &[]
+        PRODUCTS
     }
 
+    /// `user-product/list?page=1&size=1`: cheap, read-only, and it checks the app_key.
     async fn health(&self) -> Result<(), ProviderError> {
-        Err(ProviderError::unsupported(Capability::Account))
+        self.client
+            .get(
+                wire::PRODUCT_LIST,
+                &[("page", "1".to_string()), ("size", "1".to_string())],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// 911's list is unpaged: the adapter fetches it whole, orders it by username and pages it
+    /// with a cursor meaning "after username X", which survives insertions and deletions
+    /// between pages.
+    async fn list_proxy_users(
+        &self,
+        filter: &ProxyUserFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ProxyUserPage, ProviderError> {
+        let after = cursor
+            .map(|c| Cursor::decode(c).map_err(|m| ProviderError::invalid("cursor", m)))
+            .transpose()?;
+        let limit = limit.max(1);
+        let users: Vec<ProxyUser> = self
+            .users()
+            .await?
+            .into_values()
+            .filter(|u| after.as_ref().is_none_or(|a| u.username > a.0))
+            .filter(|u| filter.matches(u))
+            .take(limit as usize + 1)
+            .collect();
+        let page = Page::from_overfetch(users, limit, |u| u.username.clone());
+        Ok(ProxyUserPage {
+            users: page.items,
+            next_cursor: page.next.map(|c| c.encode()),
+        })
+    }
+
+    async fn get_proxy_user(&self, upstream_id: &str) -> Result<ProxyUser, ProviderError> {
+        self.find(upstream_id).await
+    }
+
+    /// Validates every user, refuses taken usernames (any product type: the username is the
+    /// id), then adds them with ONE `whitelist-account/add` per (product type, remark) group —
+    /// one call when they share both, as add takes one of each — then sets each asked-for
+    /// limit with change-limit (add takes none). If a step fails after something was created,
+    /// the answer is `PartiallyApplied { applied: ["users"], failed: "users" |
+    /// "traffic_limit_bytes" }`.
+    async fn create_proxy_users(
+        &self,
+        users: &[NewProxyUser],
+        _ctx: &WriteContext,
+    ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
+        let valid = validate::new_users(users)?;
+        let batch = valid.len() > 1;
+        let existing: BTreeSet<String> = self
+            .rows()
+            .await?
+            .into_iter()
+            .map(|r| r.parsed.username)
+            .collect();
+        for (i, user) in valid.iter().enumerate() {
+            if let Some(name) = user.username.as_ref().filter(|n| existing.contains(*n)) {
+                let field = if batch {
+                    format!("users[{i}].username")
+                } else {
+                    "username".to_string()
+                };
+                return Err(ProviderError::Conflict {
+                    field: Some(field),
+                    message: format!("a 911Proxy proxy user named {name} already exists"),
+                });
+            }
+        }
+        let mut taken: BTreeSet<String> = existing;
+        taken.extend(valid.iter().filter_map(|u| u.username.clone()));
+        let plans: Vec<Planned> = valid
+            .into_iter()
+            .map(|valid| {
+                let username = valid.username.clone().unwrap_or_else(|| {
+                    loop {
+                        let candidate = validate::generate_username();
+                        if taken.insert(candidate.clone()) {
+                            break candidate;
+                        }
+                    }
+                });
+                let password = valid
+                    .password
+                    .clone()
+                    .unwrap_or_else(validate::generate_password);
+                Planned {
+                    username,
+                    password,
+                    valid,
+                }
+            })
+            .collect();
+
+        let mut groups: Vec<((i64, &str), Vec<&Planned>)> = Vec::new();
+        for plan in &plans {
+            let key = (plan.valid.product_type, plan.valid.remark.as_str());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(plan),
+                None => groups.push((key, vec![plan])),
+            }
+        }
+        let mut applied: Vec<&'static str> = Vec::new();
+        for ((product_type, remark), members) in &groups {
+            let accounts = members
+                .iter()
+                .map(|p| format!("{}:{}", p.username, p.password.expose_secret()))
+                .collect::<Vec<_>>()
+                .join(",");
+            let secrets: Vec<&str> = members.iter().map(|p| p.password.expose_secret()).collect();
+            let body = AddAccounts {
+                accounts: &accounts,
+                remark,
+                product_type: *product_type,
+            };
+            if let Err(cause) = self.client.post(wire::ACCOUNT_ADD, &body, &secrets).await {
+                return Err(step_failed(&applied, "users", cause));
+            }
+            applied = vec!["users"];
+        }
+        for plan in plans.iter().filter(|p| p.valid.limit_gb > 0) {
+            let body = ChangeLimit {
+                account: &plan.username,
+                limit: plan.valid.limit_gb,
+            };
+            if let Err(cause) = self
+                .client
+                .post(wire::ACCOUNT_CHANGE_LIMIT, &body, &[])
+                .await
+            {
+                return Err(step_failed(&applied, "traffic_limit_bytes", cause));
+            }
+        }
+
+        // Re-read for the id, created_at and what 911 stored; if that read fails, the users
+        // exist all the same, so answer what is known rather than an error.
+        let mut fresh = match self.users().await {
+            Ok(users) => users,
+            Err(err) => {
+                tracing::warn!(account = %self.settings.account, error = %err, "re-reading created 911 proxy users failed");
+                BTreeMap::new()
+            }
+        };
+        Ok(plans
+            .iter()
+            .map(|plan| CreatedProxyUser {
+                user: fresh
+                    .remove(&plan.username)
+                    .unwrap_or_else(|| assumed_user(&self.settings.account, plan)),
+                password: plan.password.clone(),
+            })
+            .collect())
+    }
+
+    /// One documented endpoint per field, in the order password → label → traffic limit →
+    /// status; everything is validated and the user looked up before the first call.
+    async fn update_proxy_user(
+        &self,
+        upstream_id: &str,
+        patch: &ProxyUserPatch,
+        _ctx: &WriteContext,
+    ) -> Result<ProxyUser, ProviderError> {
+        let valid = validate::patch(patch)?;
+        let current = self.find(upstream_id).await?;
+        let account = current.username.as_str();
+        let mut applied: Vec<&'static str> = Vec::new();
+        if let Some(password) = &valid.password {
+            let secret = password.expose_secret();
+            let body = ChangePassword {
+                account,
+                password: secret,
+            };
+            if let Err(cause) = self
+                .client
+                .post(wire::ACCOUNT_CHANGE_PASSWORD, &body, &[secret])
+                .await
+            {
+                return Err(step_failed(&applied, "password", cause));
+            }
+            applied.push("password");
+        }
+        if let Some(remark) = &valid.remark {
+            let body = ChangeRemark { account, remark };
+            if let Err(cause) = self
+                .client
+                .post(wire::ACCOUNT_CHANGE_REMARK, &body, &[])
+                .await
+            {
+                return Err(step_failed(&applied, "label", cause));
+            }
+            applied.push("label");
+        }
+        if let Some(limit) = valid.limit_gb {
+            let body = ChangeLimit { account, limit };
+            if let Err(cause) = self
+                .client
+                .post(wire::ACCOUNT_CHANGE_LIMIT, &body, &[])
+                .await
+            {
+                return Err(step_failed(&applied, "traffic_limit_bytes", cause));
+            }
+            applied.push("traffic_limit_bytes");
+        }
+        if let Some(status) = valid.status {
+            let endpoint = match status {
+                ProxyUserStatus::Enabled => wire::ACCOUNT_ENABLE,
+                ProxyUserStatus::Disabled => wire::ACCOUNT_DISABLE,
+            };
+            let body = AccountNames { accounts: account };
+            if let Err(cause) = self.client.post(endpoint, &body, &[]).await {
+                return Err(step_failed(&applied, "status", cause));
+            }
+            applied.push("status");
+        }
+        if applied.is_empty() {
+            return Ok(current);
+        }
+        match self.find(upstream_id).await {
+            Ok(user) => Ok(user),
+            Err(err) => {
+                tracing::warn!(account = %self.settings.account, error = %err, "re-reading an updated 911 proxy user failed");
+                Ok(patched(current, &valid))
+            }
+        }
+    }
+
+    /// change-password with the given (validated) or a generated password.
+    async fn rotate_password(
+        &self,
+        upstream_id: &str,
+        new_password: Option<&SecretString>,
+        _ctx: &WriteContext,
+    ) -> Result<RotatedPassword, ProviderError> {
+        let password = match new_password {
+            Some(given) => {
+                validate::password("password", given)?;
+                given.clone()
+            }
+            None => validate::generate_password(),
+        };
+        let current = self.find(upstream_id).await?;
+        let secret = password.expose_secret();
+        let body = ChangePassword {
+            account: &current.username,
+            password: secret,
+        };
+        self.client
+            .post(wire::ACCOUNT_CHANGE_PASSWORD, &body, &[secret])
+            .await?;
+        let old_password_valid_until = Some(OffsetDateTime::now_utc() + OLD_PASSWORD_GRACE);
+        let user = match self.find(upstream_id).await {
+            Ok(user) => user,
+            Err(err) => {
+                tracing::warn!(account = %self.settings.account, error = %err, "re-reading a 911 proxy user after rotation failed");
+                let patch = ValidPatch {
+                    password: Some(password.clone()),
+                    ..ValidPatch::default()
+                };
+                patched(current, &patch)
+            }
+        };
+        Ok(RotatedPassword {
+            user,
+            password,
+            old_password_valid_until,
+        })
+    }
+
+    /// `whitelist-account/delete` with `accounts=username` (irreversible; 911 drops the usage
+    /// history too).
+    async fn delete_proxy_user(
+        &self,
+        upstream_id: &str,
+        _ctx: &WriteContext,
+    ) -> Result<(), ProviderError> {
+        let user = self.find(upstream_id).await?;
+        let body = AccountNames {
+            accounts: &user.username,
+        };
+        self.client.post(wire::ACCOUNT_DELETE, &body, &[]).await?;
+        Ok(())
+    }
+
+    /// `user-usage-flow/total` over `[from, to)`: times sent as `Y-m-d H:i:s` in the account's
+    /// zone, `end_time` = to − 1 s (inclusive to the second). Days are 911's local calendar
+    /// days (in the account's zone), as 911 reports them. A username's usage sums every 911
+    /// account of that name, matching the one-user-per-username view.
+    async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageRow>, ProviderError> {
+        if query.to <= query.from {
+            return Err(ProviderError::invalid("to", "must be after from"));
+        }
+        let nothing = || match query.group_by {
+            None => vec![self.row(0)],
+            Some(_) => Vec::new(),
+        };
+        let username = match &query.proxy_user {
+            Some(id) if id.account != self.settings.account => return Ok(nothing()),
+            Some(id) => Some(id.upstream.as_str()),
+            None => None,
+        };
+        let product_type = match query.product {
+            Some(product) => match map::type_of_product(product) {
+                Some(t) => Some(t),
+                // 911 sells no such product, so there is no usage of it.
+                None => return Ok(nothing()),
+            },
+            None => None,
+        };
+        let window = (
+            map::format_local_time(query.from, self.tz()),
+            map::format_local_time(last_second_before(query.to), self.tz()),
+        );
+        match query.group_by {
+            None => {
+                let days = self.usage_days(&window, username, product_type).await?;
+                Ok(vec![self.row(total_bytes(&days))])
+            }
+            Some(UsageGroupBy::Day) => {
+                let days = self.usage_days(&window, username, product_type).await?;
+                days.iter()
+                    .map(|d| {
+                        let day = map::parse_day(&d.day).ok_or_else(|| {
+                            ProviderError::from(
+                                UpstreamFailure::new(FailureKind::MalformedResponse)
+                                    .status(200)
+                                    .message(format!(
+                                        "user-usage-flow/total answered a day that is not Y-m-d: {:?}",
+                                        d.day
+                                    )),
+                            )
+                        })?;
+                        Ok(UsageRow {
+                            day: Some(day),
+                            ..self.row(map::kb_to_bytes(d.flow))
+                        })
+                    })
+                    .collect()
+            }
+            Some(UsageGroupBy::Product) => {
+                let types: Vec<i64> = match product_type {
+                    Some(t) => vec![t],
+                    None => map::ACCOUNT_PRODUCT_TYPES.to_vec(),
+                };
+                let mut rows = Vec::with_capacity(types.len());
+                for t in types {
+                    let days = self.usage_days(&window, username, Some(t)).await?;
+                    rows.push(UsageRow {
+                        product: Some(map::product_of_type(t)),
+                        ..self.row(total_bytes(&days))
+                    });
+                }
+                Ok(rows)
+            }
+            Some(UsageGroupBy::ProxyUser) => {
+                let names: Vec<String> = match username {
+                    Some(name) => vec![name.to_string()],
+                    None => self
+                        .users()
+                        .await?
+                        .into_values()
+                        .filter(|u| query.product.is_none_or(|p| u.products.contains(&p)))
+                        .map(|u| u.username)
+                        .collect(),
+                };
+                futures::stream::iter(names)
+                    .map(|name| {
+                        let window = &window;
+                        async move {
+                            let days = self.usage_days(window, Some(&name), product_type).await?;
+                            Ok::<_, ProviderError>(UsageRow {
+                                proxy_user: Some(ProxyUserId::new(
+                                    self.settings.account.clone(),
+                                    name,
+                                )),
+                                ..self.row(total_bytes(&days))
+                            })
+                        }
+                    })
+                    .buffered(USAGE_CONCURRENCY)
+                    .try_collect()
+                    .await
+            }
+        }
+    }
+
+    /// `user/info` (code 0 and `message`). The document marks it "Not yet open"; where 911
+    /// refuses it, the classified failure is the answer.
+    async fn account_info(&self) -> Result<AccountInfo, ProviderError> {
+        let (user, raw) = self.client.get_as::<UserInfo>(wire::USER_INFO, &[]).await?;
+        Ok(map::account_info(&user, self.tz(), raw))
+    }
+
+    /// `user-product/list`, every page (`page`/`size`), deduplicated by package id in case the
+    /// list shifts between pages.
+    async fn packages(&self) -> Result<Vec<Package>, ProviderError> {
+        let now = OffsetDateTime::now_utc();
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        let mut page = 1u64;
+        loop {
+            let query = [
+                ("page", page.to_string()),
+                ("size", self.package_page_size.to_string()),
+            ];
+            let (data, _) = self
+                .client
+                .get_as::<PackagePage>(wire::PRODUCT_LIST, &query)
+                .await?;
+            let count = data.list.len() as u64;
+            for raw in &data.list {
+                let package =
+                    map::package(&self.settings.account, self.tz(), now, raw).map_err(|m| {
+                        UpstreamFailure::new(FailureKind::MalformedResponse)
+                            .status(200)
+                            .message(m)
+                    })?;
+                if seen.insert(package.id.clone()) {
+                    out.push(package);
+                }
+            }
+            let more = match data.total_page {
+                Some(total) => page < total,
+                None => count >= self.package_page_size,
+            };
+            if !more || count == 0 || page >= MAX_PACKAGE_PAGES {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    /// `user-product/summary?product_type=9`, KB converted to bytes.
+    async fn package_summary(&self) -> Result<PackageSummary, ProviderError> {
+        let (summary, raw) = self
+            .client
+            .get_as::<Summary>(
+                wire::PRODUCT_SUMMARY,
+                &[("product_type", SUMMARY_PRODUCT_TYPE.to_string())],
+            )
+            .await?;
+        Ok(map::package_summary(&summary, raw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn the_exclusive_end_becomes_the_last_whole_second_before_it() {
+        assert_eq!(
+            last_second_before(datetime!(2026-05-02 00:00:00 UTC)),
+            datetime!(2026-05-01 23:59:59 UTC)
+        );
+        assert_eq!(
+            last_second_before(datetime!(2026-05-02 00:00:00.5 UTC)),
+            datetime!(2026-05-02 00:00:00 UTC)
+        );
+    }
+
+    #[test]
+    fn a_failing_first_step_is_the_plain_cause_and_a_later_one_is_partial() {
+        let cause = || UpstreamFailure::new(FailureKind::ServerError);
+        assert!(matches!(
+            step_failed(&[], "password", cause()),
+            ProviderError::Upstream(_)
+        ));
+        match step_failed(&["password"], "label", cause()) {
+            ProviderError::PartiallyApplied {
+                applied, failed, ..
+            } => {
+                assert_eq!(applied, vec!["password"]);
+                assert_eq!(failed, "label");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
+        assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
+        assert_eq!(CAPABILITIES.len(), 14);
+        assert_eq!(
+            PRODUCTS
+                .iter()
+                .map(|p| map::type_of_product(*p))
+                .collect::<Vec<_>>(),
+            vec![Some(9), Some(11), Some(25), Some(14)]
+        );
     }
 }

@@ -54,10 +54,10 @@ pub fn list(st: &mut State, req: &Req) -> ApiResult<Reply> {
         .query
         .time("to")?
         .map(|(t, plain_date)| if plain_date { t + DAY } else { t });
-    if let (Some(f), Some(t)) = (from, to) {
-        if t <= f {
-            return Err(ApiError::invalid("to", "to must not be before from"));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        return Err(ApiError::invalid("to", "to must not be before from"));
     }
     let page = Page::from_req(req)?;
     let items = st.invoices.values().filter(|i| {

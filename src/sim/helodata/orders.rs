@@ -135,13 +135,13 @@ fn isp_order(st: &mut State, req: &Req, body: &Body) -> ApiResult<Order> {
             ));
         }
     }
-    if let Some(a) = asn {
-        if !inv.asns.iter().any(|x| x.asn == a) {
-            return Err(ApiError::invalid(
-                "asn",
-                format!("no ISP inventory on AS{a}"),
-            ));
-        }
+    if let Some(a) = asn
+        && !inv.asns.iter().any(|x| x.asn == a)
+    {
+        return Err(ApiError::invalid(
+            "asn",
+            format!("no ISP inventory on AS{a}"),
+        ));
     }
     let available = match &city {
         Some(c) => inv

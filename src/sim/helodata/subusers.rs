@@ -205,15 +205,15 @@ pub fn update(st: &mut State, req: &Req) -> ApiResult<Reply> {
     if let Some(r) = rps {
         sub.rps_max = r;
     }
-    if let Some(s) = status {
-        if s != sub.status {
-            if s == "disabled" {
-                close_interval(sub, now);
-            } else {
-                sub.active_intervals.push((now, None));
-            }
-            sub.status = s;
+    if let Some(s) = status
+        && s != sub.status
+    {
+        if s == "disabled" {
+            close_interval(sub, now);
+        } else {
+            sub.active_intervals.push((now, None));
         }
+        sub.status = s;
     }
     Reply::ok(to_json(sub))
 }

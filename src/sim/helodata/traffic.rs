@@ -288,14 +288,14 @@ pub fn traffic(st: &mut State, req: &Req) -> ApiResult<Reply> {
         ));
     }
     let region = q.get("region");
-    if let Some(r) = region {
-        if r.len() != 2 || !r.bytes().all(|b| b.is_ascii_lowercase()) {
-            // The overview's own error example.
-            return Err(ApiError::invalid(
-                "region",
-                "region must be a 2-letter ISO 3166 code",
-            ));
-        }
+    if let Some(r) = region
+        && (r.len() != 2 || !r.bytes().all(|b| b.is_ascii_lowercase()))
+    {
+        // The overview's own error example.
+        return Err(ApiError::invalid(
+            "region",
+            "region must be a 2-letter ISO 3166 code",
+        ));
     }
     // A sub-user given by name is matched through its id (deleted ones included: history stays).
     let subuser = q.get("subuser").map(|s| {

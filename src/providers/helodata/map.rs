@@ -2,6 +2,8 @@
 //! ids, times, units, traffic rows, packages, field names, the adapter's list cursor and the
 //! forwarded idempotency keys. Pure functions, unit-tested without any network.
 
+use std::collections::{BTreeMap, HashMap};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -169,7 +171,38 @@ pub fn usage_row(account: &str, row: &wire::TrafficRow) -> UsageRow {
 
 /// The zero row a total starts from (every counter reported, all zero).
 pub fn zero_row(account: &str) -> UsageRow {
-    usage_row(account, &wire::TrafficRow::default())
+    usage_row(
+        account,
+        &wire::TrafficRow {
+            requests: Some(0),
+            errors: Some(0),
+            ..wire::TrafficRow::default()
+        },
+    )
+}
+
+/// Merges rows keyed by helodata's `subuser` value into one row per proxy user. The key may be
+/// the `sub_` id (TRF) or the name (R-STAT), §10.3: a name is resolved through `names` (name →
+/// id); one that no longer resolves (a deleted sub-user) stays as helodata gave it. `None`
+/// keys (ISP traffic of a batch bound to no sub-user) make one row without a proxy user, last.
+pub fn rows_by_user(
+    account: &str,
+    keyed: Vec<(Option<String>, UsageRow)>,
+    names: &HashMap<String, String>,
+) -> Vec<UsageRow> {
+    let mut merged: BTreeMap<(bool, String), UsageRow> = BTreeMap::new();
+    for (key, row) in keyed {
+        let key = key.map(|k| names.get(&k).cloned().unwrap_or(k));
+        let sort_key = (key.is_none(), key.clone().unwrap_or_default());
+        merged
+            .entry(sort_key)
+            .or_insert_with(|| UsageRow {
+                proxy_user: key.map(|k| ProxyUserId::new(account, k)),
+                ..zero_row(account)
+            })
+            .absorb(&row);
+    }
+    merged.into_values().collect()
 }
 
 /// A subscription's state: `active` → Active; `paused` / `canceled` → Ending until their end,
@@ -490,6 +523,53 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(usage_row("a", &huge).bytes, u64::MAX);
+    }
+
+    #[test]
+    fn user_rows_merge_ids_and_resolved_names_into_one_row_each() {
+        let row = |bytes_in: u64| {
+            usage_row(
+                "a",
+                &wire::TrafficRow {
+                    bytes_in,
+                    bytes_out: 1,
+                    requests: Some(2),
+                    errors: Some(0),
+                    ..Default::default()
+                },
+            )
+        };
+        let names = HashMap::from([("s1a2b3c4d5e".to_string(), "sub_1".to_string())]);
+        let rows = rows_by_user(
+            "a",
+            vec![
+                (Some("sub_1".into()), row(10)),
+                (None, row(5)),
+                (Some("s1a2b3c4d5e".into()), row(20)),
+                (Some("sgone000000".into()), row(1)),
+                (Some("sub_0".into()), row(3)),
+            ],
+            &names,
+        );
+        let keys: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| r.proxy_user.as_ref().map(ToString::to_string))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                Some("a:sgone000000".to_string()),
+                Some("a:sub_0".to_string()),
+                Some("a:sub_1".to_string()),
+                None
+            ]
+        );
+        assert_eq!(rows[2].bytes, 32);
+        assert_eq!(rows[2].bytes_in, Some(30));
+        assert_eq!(rows[2].bytes_out, Some(2));
+        assert_eq!(rows[2].requests, Some(4));
+        assert_eq!(rows[3].bytes, 6);
+        assert!(rows.iter().all(|r| r.account == "a" && r.day.is_none()));
     }
 
     #[test]

@@ -242,8 +242,7 @@ impl HelodataAdapter {
                 keyed.push((key, map::usage_row(self.account(), row)));
             }
         }
-        // Names are resolved through the sub-user list, fetched only when a name shows up. A
-        // name that no longer resolves (a deleted sub-user) stays as helodata gave it.
+        // Names are resolved through the sub-user list, fetched only when a name shows up.
         let needs_names = keyed
             .iter()
             .any(|(k, _)| k.as_deref().is_some_and(|k| !k.starts_with("sub_")));
@@ -257,18 +256,7 @@ impl HelodataAdapter {
         } else {
             HashMap::new()
         };
-        let mut merged: BTreeMap<Option<String>, UsageRow> = BTreeMap::new();
-        for (key, row) in keyed {
-            let key = key.map(|k| names.get(&k).cloned().unwrap_or(k));
-            merged
-                .entry(key.clone())
-                .or_insert_with(|| UsageRow {
-                    proxy_user: key.map(|k| ProxyUserId::new(self.account(), k)),
-                    ..map::zero_row(self.account())
-                })
-                .absorb(&row);
-        }
-        Ok(merged.into_values().collect())
+        Ok(map::rows_by_user(self.account(), keyed, &names))
     }
 
     fn validate_new(users: &[NewProxyUser]) -> Result<Vec<wire::CreateSubUser>, ProviderError> {

@@ -6,6 +6,8 @@
 //!   classification.
 //! - [`wire`]: helodata's JSON as documented.
 //! - [`map`]: units, enums, ids, times, cursors; pure and unit-tested.
+//! - [`validate`]: input checked against helodata's rules before any call.
+//! - [`usage`], [`packages`]: traffic merged per grouping; subscriptions, batches, summary.
 //!
 //! Proxy users are helodata sub-users: the id is `<account>:<sub_… id>`, the username their
 //! server-issued `name`. helodata issues usernames and passwords itself, has no per-sub-user
@@ -13,13 +15,14 @@
 
 mod client;
 mod map;
+mod packages;
+mod usage;
+mod validate;
 mod wire;
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::future::try_join_all;
 use reqwest::Method;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -32,13 +35,13 @@ use super::{
     UpstreamFailure, WriteContext,
 };
 use crate::domain::account::{AccountInfo, Money};
-use crate::domain::packages::{Package, PackageKind, PackageStatus, PackageSummary};
+use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
-    Change, CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId,
-    ProxyUserPatch, RotatedPassword,
+    CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
+    RotatedPassword,
 };
-use crate::domain::usage::{UsageGroupBy, UsageQuery, UsageRow};
+use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::upstream::UpstreamClient;
 
 /// What helodata can do through this adapter. Not listed: `UpdateTrafficLimit` (no
@@ -63,13 +66,13 @@ const CAPABILITIES: &[Capability] = &[
 /// value in a documented example (I-STAT) and the simulator's maximum.
 const UPSTREAM_MAX_LIMIT: u32 = 100;
 
+/// Reading a whole list stops here: 100,000 items, far beyond any account, so a cursor that
+/// cycles cannot loop forever.
+const MAX_LIST_PAGES: usize = 1_000;
+
 /// At most this many helodata pages per gateway page: a filter matching almost nothing still
 /// answers in bounded time, with a cursor to go on from.
 const MAX_UPSTREAM_PAGES: usize = 50;
-
-/// Why a traffic limit is refused.
-const NO_QUOTA: &str = "helodata has no per-sub-user traffic quota: every sub-user draws on the \
-                        account's pool for the product (reference §5.2, §11)";
 
 /// The helodata adapter of one account.
 pub struct HelodataAdapter {
@@ -153,7 +156,7 @@ impl HelodataAdapter {
         Ok((envelope.data, next))
     }
 
-    /// Every item of a list, page by page.
+    /// Every item of a list, page by page (at most [`MAX_LIST_PAGES`] pages).
     async fn all(
         &self,
         path: &str,
@@ -161,7 +164,7 @@ impl HelodataAdapter {
     ) -> Result<Vec<Value>, UpstreamFailure> {
         let mut items = Vec::new();
         let mut cursor: Option<String> = None;
-        loop {
+        for _ in 0..MAX_LIST_PAGES {
             let (page, next) = self
                 .page(path, query.to_vec(), cursor.as_deref(), UPSTREAM_MAX_LIMIT)
                 .await?;
@@ -171,217 +174,11 @@ impl HelodataAdapter {
                 None => return Ok(items),
             }
         }
-    }
-
-    /// One product's traffic rows.
-    async fn traffic(
-        &self,
-        product: Product,
-        query: &UsageQuery,
-        group_by: Option<&'static str>,
-    ) -> Result<Vec<wire::TrafficRow>, UpstreamFailure> {
-        let name = map::product_to_wire(product).unwrap_or("residential");
-        let mut params = vec![
-            ("from", map::format_time(query.from)),
-            ("to", map::format_time(query.to)),
-        ];
-        if let Some(dim) = group_by {
-            params.push(("group_by", dim.to_string()));
-        }
-        if let Some(user) = &query.proxy_user {
-            params.push(("subuser", user.upstream.clone()));
-        }
-        let json = require_json(
-            self.client
-                .get(&format!("/{name}/traffic"), &params)
-                .await?,
-        )?;
-        Ok(parse::<wire::Traffic>(&json, "traffic")?.rows)
-    }
-
-    /// Rows keyed by proxy user: the `subuser` key may be the `sub_` id (TRF) or the name
-    /// (R-STAT), §10.3; ISP traffic cannot be grouped by sub-user (§5.6 lists `ip`, `batch`,
-    /// `target_domain`, `day`), so it is grouped by batch and each batch's bound sub-user taken
-    /// from `GET /isp/batches` [I: batches carry `subuser`].
-    async fn usage_by_user(
-        &self,
-        query: &UsageQuery,
-        products: &[Product],
-    ) -> Result<Vec<UsageRow>, ProviderError> {
-        let calls = products.iter().map(|p| async move {
-            let dim = if *p == Product::Isp {
-                "batch"
-            } else {
-                "subuser"
-            };
-            self.traffic(*p, query, Some(dim))
-                .await
-                .map(|rows| (*p, rows))
-        });
-        let results = try_join_all(calls).await?;
-        let batch_owners: HashMap<String, Option<String>> = if products.contains(&Product::Isp) {
-            self.all("/isp/batches", &[])
-                .await?
-                .iter()
-                .filter_map(|raw| serde_json::from_value::<wire::IspBatch>(raw.clone()).ok())
-                .map(|b| (b.id, b.subuser))
-                .collect()
-        } else {
-            HashMap::new()
-        };
-        let mut keyed: Vec<(Option<String>, UsageRow)> = Vec::new();
-        for (product, rows) in &results {
-            for row in rows {
-                let key = if *product == Product::Isp {
-                    row.batch
-                        .as_ref()
-                        .and_then(|b| batch_owners.get(b).cloned().flatten())
-                } else {
-                    row.subuser.clone()
-                };
-                keyed.push((key, map::usage_row(self.account(), row)));
-            }
-        }
-        // Names are resolved through the sub-user list, fetched only when a name shows up.
-        let needs_names = keyed
-            .iter()
-            .any(|(k, _)| k.as_deref().is_some_and(|k| !k.starts_with("sub_")));
-        let names: HashMap<String, String> = if needs_names {
-            self.all("/subusers", &[])
-                .await?
-                .iter()
-                .filter_map(|raw| serde_json::from_value::<wire::SubUser>(raw.clone()).ok())
-                .map(|s| (s.name, s.id))
-                .collect()
-        } else {
-            HashMap::new()
-        };
-        Ok(map::rows_by_user(self.account(), keyed, &names))
-    }
-
-    fn validate_new(users: &[NewProxyUser]) -> Result<Vec<wire::CreateSubUser>, ProviderError> {
-        if users.is_empty() {
-            return Err(ProviderError::invalid(
-                "users",
-                "give at least one proxy user",
-            ));
-        }
-        let batch = users.len() > 1;
-        users
-            .iter()
-            .enumerate()
-            .map(|(i, user)| {
-                let field = |name: &str| {
-                    if batch {
-                        format!("users[{i}].{name}")
-                    } else {
-                        name.to_string()
-                    }
-                };
-                if user.username.is_some() {
-                    return Err(ProviderError::invalid(
-                        field("username"),
-                        "helodata issues the username (the sub-user's name) itself; leave it out",
-                    ));
-                }
-                if user.password.is_some() {
-                    return Err(ProviderError::invalid(
-                        field("password"),
-                        "helodata issues the password itself and returns it once on creation; \
-                         leave it out",
-                    ));
-                }
-                if user.traffic_limit_bytes.is_some() {
-                    return Err(ProviderError::unsupported_because(
-                        Capability::UpdateTrafficLimit,
-                        NO_QUOTA,
-                    ));
-                }
-                let mut products: Vec<String> = Vec::new();
-                for product in &user.products {
-                    let name = map::product_to_wire(*product).ok_or_else(|| {
-                        ProviderError::invalid(
-                            field("products"),
-                            format!(
-                                "helodata sells residential, mobile and isp; not {}",
-                                product.as_str()
-                            ),
-                        )
-                    })?;
-                    if !products.iter().any(|p| p == name) {
-                        products.push(name.to_string());
-                    }
-                }
-                if products.is_empty() {
-                    return Err(ProviderError::invalid(
-                        field("products"),
-                        "give at least one of residential, mobile, isp",
-                    ));
-                }
-                // helodata requires a label: the simulator refuses a create without one and
-                // the reference's only create body has one (§5.2; constraints table lost, §11).
-                let label = user.label.as_deref().ok_or_else(|| {
-                    ProviderError::invalid(field("label"), "helodata requires a label")
-                })?;
-                map::check_label(label).map_err(|m| ProviderError::invalid(field("label"), m))?;
-                check_cap(user.concurrency_max, &field("concurrency_max"))?;
-                check_cap(user.rps_max, &field("rps_max"))?;
-                Ok(wire::CreateSubUser {
-                    label: label.to_string(),
-                    products,
-                    concurrent_max: user.concurrency_max,
-                    rps_max: user.rps_max,
-                })
-            })
-            .collect()
-    }
-
-    fn patch_body(patch: &ProxyUserPatch) -> Result<wire::PatchSubUser, ProviderError> {
-        if patch.password.is_some() {
-            return Err(ProviderError::unsupported_because(
-                Capability::SetPassword,
-                "helodata issues passwords; use rotate-password",
-            ));
-        }
-        if patch.traffic_limit_bytes.is_requested() {
-            return Err(ProviderError::unsupported_because(
-                Capability::UpdateTrafficLimit,
-                NO_QUOTA,
-            ));
-        }
-        let label = match &patch.label {
-            Change::Keep => None,
-            // helodata ignores `label: null` and refuses `""` (simulator; §5.2 says nothing of
-            // clearing), so a clear cannot be honoured: refused here, before any call.
-            Change::Clear => {
-                return Err(ProviderError::invalid(
-                    "label",
-                    "helodata requires a label on every sub-user; it cannot be cleared, only \
-                     replaced",
-                ));
-            }
-            Change::Set(label) => {
-                map::check_label(label).map_err(|m| ProviderError::invalid("label", m))?;
-                Some(label.clone())
-            }
-        };
-        check_cap(patch.concurrency_max, "concurrency_max")?;
-        check_cap(patch.rps_max, "rps_max")?;
-        Ok(wire::PatchSubUser {
-            label,
-            status: patch.status.map(|s| map::status_to_wire(s).to_string()),
-            concurrent_max: patch.concurrency_max,
-            rps_max: patch.rps_max,
-        })
-    }
-}
-
-/// A cap of 0 would refuse every proxy request (D-SUB); the upper bound is the plan's (§4) and
-/// is left to helodata.
-fn check_cap(value: Option<u32>, field: &str) -> Result<(), ProviderError> {
-    match value {
-        Some(0) => Err(ProviderError::invalid(field, "must be at least 1")),
-        _ => Ok(()),
+        Err(client::malformed(
+            200,
+            None,
+            &format!("{path} did not end within {MAX_LIST_PAGES} pages"),
+        ))
     }
 }
 
@@ -529,7 +326,7 @@ impl ProviderAdapter for HelodataAdapter {
         users: &[NewProxyUser],
         ctx: &WriteContext,
     ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
-        let bodies = Self::validate_new(users)?;
+        let bodies = validate::new_users(users)?;
         let batch = bodies.len() > 1;
         let mut created = Vec::with_capacity(bodies.len());
         for (index, body) in bodies.into_iter().enumerate() {
@@ -587,7 +384,7 @@ impl ProviderAdapter for HelodataAdapter {
         patch: &ProxyUserPatch,
         ctx: &WriteContext,
     ) -> Result<ProxyUser, ProviderError> {
-        let body = Self::patch_body(patch)?;
+        let body = validate::patch(patch)?;
         self.check_id(upstream_id)?;
         if body.is_empty() {
             return self.fetch_user(upstream_id).await;
@@ -666,54 +463,7 @@ impl ProviderAdapter for HelodataAdapter {
     /// query's product or each of residential, mobile, isp, merged. A product helodata does not
     /// sell has no usage here: no rows, no call.
     async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageRow>, ProviderError> {
-        let products: Vec<Product> = match query.product {
-            Some(p) if map::product_to_wire(p).is_some() => vec![p],
-            Some(_) => return Ok(Vec::new()),
-            None => map::PRODUCTS.to_vec(),
-        };
-        if query
-            .proxy_user
-            .as_ref()
-            .is_some_and(|u| u.account != self.account())
-        {
-            return Ok(Vec::new());
-        }
-        let account = self.account();
-        let dim = match query.group_by {
-            Some(UsageGroupBy::ProxyUser) => return self.usage_by_user(query, &products).await,
-            Some(UsageGroupBy::Day) => Some("day"),
-            Some(UsageGroupBy::Product) | None => None,
-        };
-        let calls = products
-            .iter()
-            .map(|p| async move { self.traffic(*p, query, dim).await.map(|rows| (*p, rows)) });
-        let results = try_join_all(calls).await?;
-        let mut rows: BTreeMap<(Option<time::Date>, Option<Product>), UsageRow> = BTreeMap::new();
-        for (product, product_rows) in &results {
-            for row in product_rows {
-                let day = match dim {
-                    Some(_) => {
-                        Some(row.day.as_deref().and_then(map::parse_day).ok_or_else(|| {
-                            client::malformed(200, None, "a traffic row grouped by day has no day")
-                        })?)
-                    }
-                    None => None,
-                };
-                let product = (query.group_by == Some(UsageGroupBy::Product)).then_some(*product);
-                rows.entry((day, product))
-                    .or_insert_with(|| UsageRow {
-                        day,
-                        product,
-                        ..map::zero_row(account)
-                    })
-                    .absorb(&map::usage_row(account, row));
-            }
-        }
-        // Without grouping the answer is one total row, zero when there was no traffic.
-        if query.group_by.is_none() && rows.is_empty() {
-            return Ok(vec![map::zero_row(account)]);
-        }
-        Ok(rows.into_values().collect())
+        self.usage_rows(query).await
     }
 
     async fn account_info(&self) -> Result<AccountInfo, ProviderError> {
@@ -735,22 +485,7 @@ impl ProviderAdapter for HelodataAdapter {
 
     /// Subscriptions (every page) and ISP batches (every page).
     async fn packages(&self) -> Result<Vec<Package>, ProviderError> {
-        let (subscriptions, batches) = futures::try_join!(
-            self.all("/subscriptions", &[]),
-            self.all("/isp/batches", &[])
-        )?;
-        let now = OffsetDateTime::now_utc();
-        let account = self.account();
-        let mut packages = Vec::with_capacity(subscriptions.len() + batches.len());
-        for raw in &subscriptions {
-            let sub: wire::Subscription = parse(raw, "subscription")?;
-            packages.push(map::subscription_package(account, &sub, raw, now));
-        }
-        for raw in &batches {
-            let batch: wire::IspBatch = parse(raw, "ISP batch")?;
-            packages.push(map::batch_package(account, &batch, raw));
-        }
-        Ok(packages)
+        self.package_list().await
     }
 
     /// Derived from [`Self::packages`]: counts, and the monthly included traffic of active
@@ -760,42 +495,6 @@ impl ProviderAdapter for HelodataAdapter {
     /// 7 days: a subscription's `renews_at` is not an expiry.
     async fn package_summary(&self) -> Result<PackageSummary, ProviderError> {
         let packages = self.packages().await?;
-        let now = OffsetDateTime::now_utc();
-        let soon = now + time::Duration::days(7);
-        let count = |f: &dyn Fn(&Package) -> bool| packages.iter().filter(|p| f(p)).count() as u64;
-        let active_bandwidth = |p: &Package| {
-            p.status == PackageStatus::Active
-                && p.kind == PackageKind::Subscription
-                && p.traffic_included_bytes.is_some()
-        };
-        let expiring = |p: &Package| {
-            let wont_renew = p.status == PackageStatus::Ending
-                || (p.kind == PackageKind::IpBatch
-                    && p.status == PackageStatus::Active
-                    && p.provider_data.get("auto_renew") == Some(&Value::Bool(false)));
-            wont_renew && p.expires_at.is_some_and(|e| e > now && e <= soon)
-        };
-        let bytes = |f: &dyn Fn(&Package) -> bool| {
-            packages
-                .iter()
-                .filter(|p| f(p))
-                .filter_map(|p| p.traffic_included_bytes)
-                .fold(0u64, u64::saturating_add)
-        };
-        Ok(PackageSummary {
-            total_bytes: Some(bytes(&active_bandwidth)),
-            total_count: Some(packages.len() as u64),
-            remaining_bytes: None,
-            active_count: Some(count(&|p| p.status == PackageStatus::Active)),
-            used_bytes: None,
-            expiring_soon_bytes: Some(bytes(&expiring)),
-            expiring_soon_count: Some(count(&expiring)),
-            expired_bytes: None,
-            expired_count: Some(count(&|p| p.status == PackageStatus::Expired)),
-            provider_data: serde_json::json!({
-                "derived_from": ["GET /subscriptions", "GET /isp/batches"],
-                "total_bytes": "monthly included traffic of active bandwidth subscriptions",
-            }),
-        })
+        Ok(packages::summarize(&packages, OffsetDateTime::now_utc()))
     }
 }

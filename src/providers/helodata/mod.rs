@@ -2,12 +2,12 @@
 //! (`shared/providers/helodata-v1-reference.md`, sections cited as §n), over the shared
 //! [`UpstreamClient`].
 //!
-//! - [`client`]: the calls (bearer token, `Idempotency-Key`, retry mode) and the one error
+//! - `client.rs`: the calls (bearer token, `Idempotency-Key`, retry mode) and the one error
 //!   classification.
-//! - [`wire`]: helodata's JSON as documented.
-//! - [`map`]: units, enums, ids, times, cursors; pure and unit-tested.
-//! - [`validate`]: input checked against helodata's rules before any call.
-//! - [`usage`], [`packages`]: traffic merged per grouping; subscriptions, batches, summary.
+//! - `wire.rs`: helodata's JSON as documented.
+//! - `map.rs`: units, enums, ids, times, cursors; pure and unit-tested.
+//! - `validate.rs`: input checked against helodata's rules before any call.
+//! - `usage.rs`, `packages.rs`: traffic merged per grouping; subscriptions, batches, summary.
 //!
 //! Proxy users are helodata sub-users: the id is `<account>:<sub_… id>`, the username their
 //! server-issued `name`. helodata issues usernames and passwords itself, has no per-sub-user

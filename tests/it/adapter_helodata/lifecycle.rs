@@ -260,3 +260,26 @@ async fn deleting_a_subuser_with_a_bound_isp_batch_is_a_conflict() {
     assert_eq!(failure.status, Some(409));
     assert_eq!(failure.code.as_deref(), Some("failed_precondition"));
 }
+
+#[tokio::test]
+async fn a_created_user_keeps_its_password_when_reading_it_back_fails() {
+    let env = start().await;
+    env.fault(serde_json::json!({"kind": "http_error", "status": 503, "method": "GET", "path": "/v1/subusers/*"}))
+        .await;
+    let created = env
+        .adapter
+        .create_proxy_users(&[new_user("read-back")], &ctx("read-back"))
+        .await
+        .expect("created despite the failed read");
+    let new = &created[0];
+    assert_eq!(new.password.expose_secret().len(), 16);
+    assert_eq!(new.user.label.as_deref(), Some("read-back"));
+    assert_eq!(new.user.products, vec![Product::Residential]);
+    assert_eq!(new.user.status, ProxyUserStatus::Enabled);
+    assert_eq!(new.user.concurrency_max, None);
+    assert_eq!(new.user.created_at, None);
+    assert_eq!(new.user.provider_data.get("password"), None);
+    assert_eq!(new.user.provider_data["label"], "read-back");
+    // The read was retried like any read, then given up.
+    assert_eq!(env.calls("GET", "/v1/subusers/*").await.len(), 3);
+}

@@ -174,8 +174,10 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Upstrea
     let code = parsed.code.as_deref().unwrap_or("");
     let kind = match status.as_u16() {
         401 => FailureKind::CredentialRejected,
+        // insufficient_balance has no documented status (§6.1; 402 is [I]): the code decides.
         _ if code == "insufficient_balance" => FailureKind::InsufficientBalance,
         402 => FailureKind::InsufficientBalance,
+        // kyc-required is the gateway header's spelling (§6.2), kyc_required the REST style (§6.1).
         403 => FailureKind::Forbidden,
         422 if code == "idempotency_key_reused" => FailureKind::Conflict,
         400 | 422 => FailureKind::Rejected,

@@ -121,6 +121,9 @@ async fn pages_ask_helodata_for_no_more_than_they_need() {
         .expect("rest");
     assert_eq!(big.users.len(), 7);
     assert_eq!(big.next_cursor, None);
+    // helodata's maximum page is taken to be 100 (§11 does not give it).
+    let calls = env.calls("GET", "/v1/subusers").await;
+    assert_eq!(calls[1]["query_params"]["limit"], "100");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The one integration-test binary: a module per area, one shared helper (`support`) that
 //! spawns the app with a fresh database.
 
+mod adapter_helodata;
 mod adapter_nine11;
 mod api_errors;
 mod api_keys;

@@ -1,26 +1,192 @@
-//! The helodata adapter (being written).
+//! The helodata adapter: the gateway's normalized operations on helodata REST v1
+//! (`shared/providers/helodata-v1-reference.md`, sections cited as §n), over the shared
+//! [`UpstreamClient`].
+//!
+//! - `client.rs`: the calls (bearer token, `Idempotency-Key`, retry mode) and the one error
+//!   classification.
+//! - `wire.rs`: helodata's JSON as documented.
+//! - `map.rs`: units, enums, ids, times, cursors; pure and unit-tested.
+//! - `validate.rs`: input checked against helodata's rules before any call.
+//! - `usage.rs`, `packages.rs`: traffic merged per grouping; subscriptions, batches, summary.
+//!
+//! Proxy users are helodata sub-users: the id is `<account>:<sub_… id>`, the username their
+//! server-issued `name`. helodata issues usernames and passwords itself, has no per-sub-user
+//! traffic quota (§11) and no batch create: a batch is one `POST /subusers` per user.
+
+mod client;
+mod map;
+mod packages;
+mod usage;
+mod validate;
+mod wire;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use reqwest::Method;
+use secrecy::SecretString;
+use serde_json::Value;
+use time::OffsetDateTime;
 
+use self::client::{Answer, Client, parse, require_json};
 use super::registry::AdapterSettings;
-use super::{Capability, ProviderAdapter, ProviderError, ProviderKind};
+use super::{
+    Capability, FailureKind, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage,
+    UpstreamFailure, WriteContext,
+};
+use crate::domain::account::{AccountInfo, Money};
+use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
+use crate::domain::proxy_users::{
+    CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
+    RotatedPassword,
+};
+use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::upstream::UpstreamClient;
 
-/// The helodata adapter.
+/// What helodata can do through this adapter. Not listed: `UpdateTrafficLimit` (no
+/// per-sub-user quota, §5.2/§11) and `SetPassword` (helodata issues passwords, §5.2).
+const CAPABILITIES: &[Capability] = &[
+    Capability::ListProxyUsers,
+    Capability::GetProxyUser,
+    Capability::CreateProxyUser,
+    Capability::CreateProxyUsersBatch,
+    Capability::UpdateLabel,
+    Capability::UpdateStatus,
+    Capability::UpdateRateLimits,
+    Capability::RotatePassword,
+    Capability::DeleteProxyUser,
+    Capability::Usage,
+    Capability::Account,
+    Capability::Packages,
+    Capability::PackageSummary,
+];
+
+/// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
+/// value in a documented example (I-STAT) and the simulator's maximum.
+const UPSTREAM_MAX_LIMIT: u32 = 100;
+
+/// Reading a whole list stops here: 100,000 items, far beyond any account, so a cursor that
+/// cycles cannot loop forever.
+const MAX_LIST_PAGES: usize = 1_000;
+
+/// At most this many helodata pages per gateway page: a filter matching almost nothing still
+/// answers in bounded time, with a cursor to go on from.
+const MAX_UPSTREAM_PAGES: usize = 50;
+
+/// The helodata adapter of one account.
 pub struct HelodataAdapter {
     settings: AdapterSettings,
-    #[allow(dead_code)]
-    client: Arc<UpstreamClient>,
+    client: Client,
 }
 
 impl HelodataAdapter {
     /// An adapter for one account.
     pub fn new(settings: AdapterSettings, client: Arc<UpstreamClient>) -> Self {
+        let client = Client::new(client, settings.credential.clone());
         HelodataAdapter { settings, client }
     }
+
+    fn user(&self, raw: &Value) -> Result<ProxyUser, UpstreamFailure> {
+        let sub: wire::SubUser = parse(raw, "sub-user")?;
+        Ok(map::proxy_user(self.account(), &sub, raw))
+    }
+
+    /// A 404 on one sub-user's path is that proxy user not existing.
+    fn not_found(&self, id: &str) -> ProviderError {
+        ProviderError::NotFound(ProxyUserId::new(self.account(), id).to_string())
+    }
+
+    fn on_subuser(&self, id: &str, failure: UpstreamFailure) -> ProviderError {
+        if failure.kind == FailureKind::NotFound {
+            self.not_found(id)
+        } else {
+            failure.into()
+        }
+    }
+
+    /// Ids that cannot be helodata sub-user ids never reach a URL path.
+    fn check_id(&self, id: &str) -> Result<(), ProviderError> {
+        if map::is_subuser_id(id) {
+            Ok(())
+        } else {
+            Err(self.not_found(id))
+        }
+    }
+
+    async fn fetch_user(&self, id: &str) -> Result<ProxyUser, ProviderError> {
+        self.check_id(id)?;
+        let answer = self
+            .client
+            .get(&format!("/subusers/{id}"), &[])
+            .await
+            .map_err(|f| self.on_subuser(id, f))?;
+        Ok(self.user(&require_json(answer)?)?)
+    }
+
+    /// One helodata list page: its raw items and the next cursor (body `next_cursor`, else the
+    /// `Link` header, §10.7).
+    async fn page(
+        &self,
+        path: &str,
+        mut query: Vec<(&str, String)>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<Value>, Option<String>), UpstreamFailure> {
+        query.push(("limit", limit.to_string()));
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_string()));
+        }
+        let Answer { json, headers } = self.client.get(path, &query).await?;
+        let json = json.ok_or_else(|| client::malformed(200, None, "the list has no body"))?;
+        let envelope: wire::ListEnvelope = parse(&json, "list envelope")?;
+        let next = envelope.next_cursor.filter(|c| !c.is_empty()).or_else(|| {
+            headers
+                .get(reqwest::header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(map::next_cursor_from_link)
+        });
+        if next.is_some() && next.as_deref() == cursor {
+            return Err(client::malformed(
+                200,
+                None,
+                "the list answered the same cursor it was given",
+            ));
+        }
+        Ok((envelope.data, next))
+    }
+
+    /// Every item of a list, page by page (at most [`MAX_LIST_PAGES`] pages).
+    async fn all(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<Value>, UpstreamFailure> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_LIST_PAGES {
+            let (page, next) = self
+                .page(path, query.to_vec(), cursor.as_deref(), UPSTREAM_MAX_LIMIT)
+                .await?;
+            items.extend(page);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(items),
+            }
+        }
+        Err(client::malformed(
+            200,
+            None,
+            &format!("{path} did not end within {MAX_LIST_PAGES} pages"),
+        ))
+    }
+}
+
+/// The key forwarded on a single write.
+fn write_key(ctx: &WriteContext) -> Option<String> {
+    ctx.upstream_idempotency_key
+        .as_deref()
+        .map(map::fit_idempotency_key)
 }
 
 #[async_trait]
@@ -34,14 +200,301 @@ impl ProviderAdapter for HelodataAdapter {
     }
 
     fn capabilities(&self) -> &'static [Capability] {
-        &[]
+        CAPABILITIES
     }
 
     fn products(&self) -> &'static [Product] {
-        &[]
+        &map::PRODUCTS
     }
 
     async fn health(&self) -> Result<(), ProviderError> {
-        Err(ProviderError::unsupported(Capability::Account))
+        self.client.get("/users/me", &[]).await?;
+        Ok(())
+    }
+
+    /// `product`, `status` and `label_contains` are filtered by helodata; `username_prefix` and
+    /// the final [`ProxyUserFilter::matches`] here, fetching on until `limit` users or the end.
+    async fn list_proxy_users(
+        &self,
+        filter: &ProxyUserFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ProxyUserPage, ProviderError> {
+        let limit = limit.max(1);
+        let mut position = match cursor {
+            Some(text) => {
+                map::ListCursor::decode(text).map_err(|m| ProviderError::invalid("cursor", m))?
+            }
+            None => map::ListCursor::default(),
+        };
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(product) = filter.product {
+            match map::product_to_wire(product) {
+                Some(name) => query.push(("product", name.to_string())),
+                // helodata sells no such product: no sub-user can have it.
+                None => {
+                    return Ok(ProxyUserPage {
+                        users: Vec::new(),
+                        next_cursor: None,
+                    });
+                }
+            }
+        }
+        if let Some(status) = filter.status {
+            query.push(("status", map::status_to_wire(status).to_string()));
+        }
+        if let Some(needle) = filter.label_contains.as_ref().filter(|n| !n.is_empty()) {
+            query.push(("label_contains", needle.clone()));
+        }
+        let filters_locally = filter.username_prefix.is_some();
+        let mut users = Vec::new();
+        for _ in 0..MAX_UPSTREAM_PAGES {
+            let wanted = limit - users.len() as u32;
+            let page_limit = if filters_locally {
+                UPSTREAM_MAX_LIMIT
+            } else {
+                (position.skip + wanted).min(UPSTREAM_MAX_LIMIT)
+            };
+            let (items, next) = self
+                .page(
+                    "/subusers",
+                    query.clone(),
+                    position.upstream.as_deref(),
+                    page_limit,
+                )
+                .await?;
+            let parsed = items
+                .iter()
+                .map(|raw| self.user(raw))
+                .collect::<Result<Vec<_>, _>>()?;
+            let ids: Vec<&str> = parsed.iter().map(|u| u.id.upstream.as_str()).collect();
+            let start = position.resume_index(&ids);
+            for (index, user) in parsed.iter().enumerate().skip(start) {
+                if filter.matches(user) {
+                    users.push(user.clone());
+                }
+                if users.len() as u32 == limit {
+                    let rest = if index + 1 < parsed.len() {
+                        Some(map::ListCursor {
+                            upstream: position.upstream.clone(),
+                            skip: (index + 1) as u32,
+                            last_id: Some(user.id.upstream.clone()),
+                        })
+                    } else {
+                        next.map(|n| map::ListCursor {
+                            upstream: Some(n),
+                            ..Default::default()
+                        })
+                    };
+                    return Ok(ProxyUserPage {
+                        users,
+                        next_cursor: rest.map(|c| c.encode()),
+                    });
+                }
+            }
+            match next {
+                Some(n) => {
+                    position = map::ListCursor {
+                        upstream: Some(n),
+                        ..Default::default()
+                    }
+                }
+                None => {
+                    return Ok(ProxyUserPage {
+                        users,
+                        next_cursor: None,
+                    });
+                }
+            }
+        }
+        Ok(ProxyUserPage {
+            users,
+            next_cursor: Some(position.encode()),
+        })
+    }
+
+    async fn get_proxy_user(&self, upstream_id: &str) -> Result<ProxyUser, ProviderError> {
+        self.fetch_user(upstream_id).await
+    }
+
+    /// Validates every user first, then one `POST /subusers` per user (helodata has no batch
+    /// endpoint, §5.2), in order. A batch forwards `<key>-<index>`, so retrying the whole
+    /// batch with the same key replays the users already created (with their passwords) and
+    /// creates the rest.
+    async fn create_proxy_users(
+        &self,
+        users: &[NewProxyUser],
+        ctx: &WriteContext,
+    ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
+        let bodies = validate::new_users(users)?;
+        let batch = bodies.len() > 1;
+        let mut created = Vec::with_capacity(bodies.len());
+        for (index, body) in bodies.into_iter().enumerate() {
+            let key = ctx
+                .upstream_idempotency_key
+                .as_deref()
+                .map(|k| map::item_idempotency_key(k, index, batch));
+            let json = serde_json::to_value(&body).unwrap_or(Value::Null);
+            let answer = self
+                .client
+                .write(Method::POST, "/subusers", Some(json), key.as_deref())
+                .await
+                .map_err(|mut failure| {
+                    if batch {
+                        failure.field = failure.field.map(|f| format!("users[{index}].{f}"));
+                    }
+                    if index > 0 {
+                        tracing::warn!(
+                            account = %self.account(),
+                            created = index,
+                            "helodata batch create stopped part-way; retry with the same key to resume"
+                        );
+                    }
+                    ProviderError::from(failure)
+                })?;
+            let raw = require_json(answer)?;
+            let issued: wire::CreatedSubUser = parse(&raw, "create response")?;
+            // The create response lacks status, limits and created_at (§5.2): read the user
+            // back; if that read fails, answer what the create response says rather than lose
+            // the password, which is shown only once.
+            let user = match self.fetch_user(&issued.id).await {
+                Ok(user) => user,
+                Err(err) => {
+                    tracing::warn!(account = %self.account(), id = %issued.id, error = %err, "reading a created sub-user back failed");
+                    let mut partial = raw.clone();
+                    if let Some(obj) = partial.as_object_mut() {
+                        // New sub-users start active [I, §5.2; the simulator does].
+                        obj.entry("status").or_insert_with(|| "active".into());
+                    }
+                    self.user(&partial)?
+                }
+            };
+            created.push(CreatedProxyUser {
+                user,
+                password: SecretString::from(issued.password),
+            });
+        }
+        Ok(created)
+    }
+
+    /// One `PATCH /subusers/{id}` with every requested field (all or nothing upstream).
+    async fn update_proxy_user(
+        &self,
+        upstream_id: &str,
+        patch: &ProxyUserPatch,
+        ctx: &WriteContext,
+    ) -> Result<ProxyUser, ProviderError> {
+        let body = validate::patch(patch)?;
+        self.check_id(upstream_id)?;
+        if body.is_empty() {
+            return self.fetch_user(upstream_id).await;
+        }
+        let json = serde_json::to_value(&body).unwrap_or(Value::Null);
+        let answer = self
+            .client
+            .write(
+                Method::PATCH,
+                &format!("/subusers/{upstream_id}"),
+                Some(json),
+                write_key(ctx).as_deref(),
+            )
+            .await
+            .map_err(|f| self.on_subuser(upstream_id, f))?;
+        // The PATCH answer is taken to be the full object [I, §5.2 shows no response].
+        Ok(self.user(&require_json(answer)?)?)
+    }
+
+    /// `POST /subusers/{id}/rotate-password`; the old password keeps working for 60 s (D-SUB,
+    /// T-407). The user is read first: rotation changes none of its listed fields, and a
+    /// failed read afterwards would lose the new password.
+    async fn rotate_password(
+        &self,
+        upstream_id: &str,
+        new_password: Option<&SecretString>,
+        ctx: &WriteContext,
+    ) -> Result<RotatedPassword, ProviderError> {
+        if new_password.is_some() {
+            return Err(ProviderError::unsupported_because(
+                Capability::SetPassword,
+                "helodata issues passwords itself; rotate without a password to get a new one",
+            ));
+        }
+        let user = self.fetch_user(upstream_id).await?;
+        let answer = self
+            .client
+            .write(
+                Method::POST,
+                &format!("/subusers/{upstream_id}/rotate-password"),
+                None,
+                write_key(ctx).as_deref(),
+            )
+            .await
+            .map_err(|f| self.on_subuser(upstream_id, f))?;
+        let raw = require_json(answer)?;
+        let rotated: wire::RotatedPassword = parse(&raw, "rotate-password response")?;
+        // The response shape is not documented (§5.2 [I]); if it is the full object, use it.
+        let user = self.user(&raw).unwrap_or(user);
+        Ok(RotatedPassword {
+            user,
+            password: SecretString::from(rotated.password),
+            old_password_valid_until: Some(OffsetDateTime::now_utc() + map::ROTATION_GRACE),
+        })
+    }
+
+    async fn delete_proxy_user(
+        &self,
+        upstream_id: &str,
+        ctx: &WriteContext,
+    ) -> Result<(), ProviderError> {
+        self.check_id(upstream_id)?;
+        self.client
+            .write(
+                Method::DELETE,
+                &format!("/subusers/{upstream_id}"),
+                None,
+                write_key(ctx).as_deref(),
+            )
+            .await
+            .map_err(|f| self.on_subuser(upstream_id, f))?;
+        Ok(())
+    }
+
+    /// `GET /{product}/traffic?from=&to=` (RFC 3339 UTC, `to` exclusive on both sides) for the
+    /// query's product or each of residential, mobile, isp, merged. A product helodata does not
+    /// sell has no usage here: no rows, no call.
+    async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageRow>, ProviderError> {
+        self.usage_rows(query).await
+    }
+
+    async fn account_info(&self) -> Result<AccountInfo, ProviderError> {
+        let raw = require_json(self.client.get("/users/me", &[]).await?)?;
+        let me: wire::Me = parse(&raw, "account")?;
+        Ok(AccountInfo {
+            identity_id: Some(me.id),
+            email: me.email,
+            plan: me.plan,
+            balance: me.balance.map(|b| Money {
+                amount: b.amount,
+                currency: b.currency,
+            }),
+            verification: me.kyc_status,
+            created_at: map::parse_time_opt(me.created_at.as_deref()),
+            provider_data: map::without_secrets(&raw),
+        })
+    }
+
+    /// Subscriptions (every page) and ISP batches (every page).
+    async fn packages(&self) -> Result<Vec<Package>, ProviderError> {
+        self.package_list().await
+    }
+
+    /// Derived from [`Self::packages`]: counts, and the monthly included traffic of active
+    /// bandwidth subscriptions. helodata reports no used or remaining traffic per package (its
+    /// GB sit in one pool per product, §5.2), so those are `None`. "Expiring soon" counts only
+    /// packages that will not renew (Ending, or a batch without auto-renew) and end within
+    /// 7 days: a subscription's `renews_at` is not an expiry.
+    async fn package_summary(&self) -> Result<PackageSummary, ProviderError> {
+        let packages = self.packages().await?;
+        Ok(packages::summarize(&packages, OffsetDateTime::now_utc()))
     }
 }

@@ -32,6 +32,29 @@ async fn a_fresh_start_with_no_settings_uses_embedded_sqlite_and_prints_a_workin
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+
+    // No provider account is configured: sandbox mode serves both simulated providers.
+    assert!(printed.contains("SANDBOX MODE"), "{printed}");
+    let users: serde_json::Value = client
+        .get(format!("http://{}/v1/proxy-users?limit=200", served.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let accounts: Vec<&str> = users["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["account"].as_str().unwrap())
+        .collect();
+    assert!(
+        accounts.contains(&"911proxy") && accounts.contains(&"helodata"),
+        "{accounts:?}"
+    );
+
     binary::signal(&served.child, Signal::SIGTERM);
     let status = served.child.wait().await.unwrap();
     assert!(status.success(), "{status:?}");

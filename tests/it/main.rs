@@ -7,6 +7,7 @@ mod api_errors;
 mod api_keys;
 mod docs;
 mod lifecycle;
+mod normalized;
 mod sim_control;
 mod sim_helodata;
 mod sim_nine11;

@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use proxy_gateway::app::App;
 use proxy_gateway::config::Config;
 use proxy_gateway::domain::api_keys::Token;
+use proxy_gateway::sim::control::Control;
+use proxy_gateway::sim::control::calls::CallRecord;
+use proxy_gateway::sim::{self, SimHandle, SimOptions, SimProvider};
 use proxy_gateway::store::{self, Store};
 use sqlx::Connection;
 use tokio::sync::oneshot;
@@ -90,12 +93,56 @@ pub async fn fresh_store(db: Db) -> Store {
     store
 }
 
+/// The two simulators a gateway under test is configured with (as real accounts named
+/// `helodata` and `911proxy`, not sandbox mode), with their control handles.
+pub struct TestSims {
+    pub helodata: SimHandle,
+    pub nine11: SimHandle,
+}
+
+impl TestSims {
+    /// The simulator behind an account name.
+    pub fn for_account(&self, account: &str) -> &SimHandle {
+        match account {
+            "helodata" => &self.helodata,
+            "911proxy" => &self.nine11,
+            other => panic!("no simulator for account {other}"),
+        }
+    }
+
+    /// The control handle of an account's simulator.
+    pub fn control(&self, account: &str) -> &Control {
+        self.for_account(account)
+            .control()
+            .expect("simulators in tests run with control on")
+    }
+
+    /// Calls the account's simulator received, oldest first.
+    pub fn calls(&self, account: &str) -> Vec<CallRecord> {
+        self.control(account).calls()
+    }
+
+    /// Forgets the calls received so far (by both simulators).
+    pub fn clear_calls(&self) {
+        self.helodata.control().expect("control").clear_calls();
+        self.nine11.control().expect("control").clear_calls();
+    }
+
+    /// Adds a fault rule (JSON as `POST /__sim/faults` takes it) to an account's simulator.
+    pub fn fault(&self, account: &str, rule: serde_json::Value) {
+        self.control(account)
+            .add_fault(&rule)
+            .expect("valid fault rule");
+    }
+}
+
 /// A running gateway and what a test needs to talk to it.
 pub struct TestApp {
     pub addr: SocketAddr,
     pub admin_token: String,
     pub database_url: String,
     pub client: reqwest::Client,
+    pub sims: Option<TestSims>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -146,6 +193,7 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
     env.insert("PGW_DATABASE_URL".into(), database_url.clone());
     env.insert("PGW_BOOTSTRAP_ADMIN_KEY".into(), admin_token.clone());
     env.insert("PGW_SHUTDOWN_GRACE_SECS".into(), "1".into());
+    env.insert("PGW_SANDBOX".into(), "false".into());
     for (k, v) in extra {
         env.insert((*k).into(), (*v).into());
     }
@@ -161,8 +209,43 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
         admin_token,
         database_url,
         client: http_client(),
+        sims: None,
         stop: Some(stop),
     }
+}
+
+/// The two simulators, started in-process with their control API.
+pub async fn spawn_sims() -> TestSims {
+    TestSims {
+        helodata: sim::spawn(
+            SimProvider::Helodata,
+            SimOptions::new(SimProvider::Helodata),
+        )
+        .await
+        .expect("start helodata simulator"),
+        nine11: sim::spawn(SimProvider::Nine11, SimOptions::new(SimProvider::Nine11))
+            .await
+            .expect("start 911 simulator"),
+    }
+}
+
+/// Starts the app with both simulators configured as the accounts `helodata` and `911proxy`
+/// (911 times read as UTC+8), plus `extra` settings.
+pub async fn spawn_app_with_sims(db: Db, extra: &[(&str, &str)]) -> TestApp {
+    let sims = spawn_sims().await;
+    let helodata_url = sims.helodata.base_url();
+    let nine11_url = sims.nine11.base_url();
+    let mut settings: Vec<(&str, &str)> = vec![
+        ("PGW_HELODATA_API_KEY", sim::DEFAULT_HELODATA_TOKEN),
+        ("PGW_HELODATA_BASE_URL", &helodata_url),
+        ("PGW_911PROXY_APP_KEY", sim::DEFAULT_NINE11_APP_KEY),
+        ("PGW_911PROXY_BASE_URL", &nine11_url),
+        ("PGW_911PROXY_TIMEZONE", "+08:00"),
+    ];
+    settings.extend_from_slice(extra);
+    let mut app = spawn_app_with(db, &settings).await;
+    app.sims = Some(sims);
+    app
 }
 
 /// Starts the app on a fresh database with default settings.

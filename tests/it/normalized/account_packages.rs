@@ -1,0 +1,169 @@
+//! `GET /v1/account`, `/v1/packages` and `/v1/packages/summary` over both providers.
+
+use reqwest::Method;
+use serde_json::Value;
+
+use super::{for_both_providers, upstream_get};
+use crate::support::{Db, spawn_app_with_sims};
+
+async fn account_shows_identity_and_balance_from_the_provider(account: &str) {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    let response = app
+        .admin(Method::GET, &format!("/v1/account?account={account}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let body: Value = response.json().await.unwrap();
+    let entry = &body["data"][0];
+    assert_eq!(entry["account"], account);
+    assert_eq!(entry["provider"], account);
+    match account {
+        "911proxy" => {
+            let raw = upstream_get(&app, account, "/user/info", &[]).await;
+            assert_eq!(entry["email"], raw["data"]["email"]);
+            assert_eq!(entry["balance"]["amount"], raw["data"]["balance"]);
+            assert_eq!(entry["identity_id"], raw["data"]["id"].to_string().as_str());
+        }
+        _ => {
+            let raw = upstream_get(&app, account, "/users/me", &[]).await;
+            assert_eq!(entry["email"], raw["email"]);
+            assert_eq!(entry["identity_id"], raw["id"]);
+            assert_eq!(entry["plan"], raw["plan"]);
+            assert_eq!(entry["balance"]["amount"], raw["balance"]["amount"]);
+            assert_eq!(entry["balance"]["currency"], raw["balance"]["currency"]);
+            assert_eq!(entry["verification"], raw["kyc_status"]);
+        }
+    }
+    assert!(entry["balance"]["currency"].is_string());
+}
+
+async fn packages_list_every_upstream_package_once(account: &str) {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    let mut ids = Vec::new();
+    let mut path = format!("/v1/packages?account={account}&limit=5");
+    loop {
+        let response = app.admin(Method::GET, &path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        let body: Value = response.json().await.unwrap();
+        for package in body["data"].as_array().unwrap() {
+            assert!(
+                package["id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{account}:"))
+            );
+            assert_eq!(package["account"], account);
+            ids.push(package["id"].as_str().unwrap().to_string());
+        }
+        match body["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/v1/packages?account={account}&limit=5&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    let expected =
+        match account {
+            "911proxy" => upstream_get(&app, account, "/user-product/list", &[("size", "1000")])
+                .await["data"]["total_count"]
+                .as_u64()
+                .unwrap() as usize,
+            _ => {
+                let subs = upstream_get(&app, account, "/subscriptions", &[("limit", "100")]).await
+                    ["data"]
+                    .as_array()
+                    .unwrap()
+                    .len();
+                let batches = upstream_get(&app, account, "/isp/batches", &[("limit", "100")])
+                    .await["data"]
+                    .as_array()
+                    .unwrap()
+                    .len();
+                subs + batches
+            }
+        };
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
+    assert_eq!(ids.len(), expected);
+}
+
+async fn package_summary_is_in_bytes_or_explicitly_unsupported(account: &str) {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    let response = app
+        .admin(
+            Method::GET,
+            &format!("/v1/packages/summary?account={account}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    match account {
+        "911proxy" => {
+            assert_eq!(status, 200, "{body}");
+            let raw = upstream_get(
+                &app,
+                account,
+                "/user-product/summary",
+                &[("product_type", "9")],
+            )
+            .await["data"]
+                .clone();
+            let summary = &body["data"][0];
+            assert_eq!(
+                summary["total_bytes"].as_u64(),
+                Some(raw["total"].as_u64().unwrap() * 1024)
+            );
+            assert_eq!(
+                summary["remaining_bytes"].as_u64(),
+                Some(raw["effective"].as_u64().unwrap() * 1024)
+            );
+            assert_eq!(
+                summary["used_bytes"].as_u64(),
+                Some(raw["used"].as_u64().unwrap() * 1024)
+            );
+            assert_eq!(
+                summary["expired_bytes"].as_u64(),
+                Some(raw["expired"].as_u64().unwrap() * 1024)
+            );
+            assert_eq!(summary["total_count"], raw["total_count"]);
+        }
+        _ => {
+            // Derived (helodata has no balance endpoint): counts and the included traffic of
+            // active bandwidth subscriptions; used and remaining are unknown.
+            assert_eq!(status, 200, "{body}");
+            let subs =
+                upstream_get(&app, account, "/subscriptions", &[("limit", "100")]).await["data"]
+                    .as_array()
+                    .unwrap()
+                    .clone();
+            let batches =
+                upstream_get(&app, account, "/isp/batches", &[("limit", "100")]).await["data"]
+                    .as_array()
+                    .unwrap()
+                    .len();
+            let included: u64 = subs
+                .iter()
+                .filter(|s| s["status"] == "active" && s["gb_included"].is_u64())
+                .map(|s| s["gb_included"].as_u64().unwrap() * super::GIB)
+                .sum();
+            let summary = &body["data"][0];
+            assert_eq!(
+                summary["total_count"].as_u64(),
+                Some((subs.len() + batches) as u64)
+            );
+            assert_eq!(summary["total_bytes"].as_u64(), Some(included));
+            assert!(summary["used_bytes"].is_null() && summary["remaining_bytes"].is_null());
+        }
+    }
+}
+
+for_both_providers!(
+    account_shows_identity_and_balance_from_the_provider,
+    packages_list_every_upstream_package_once,
+    package_summary_is_in_bytes_or_explicitly_unsupported,
+);

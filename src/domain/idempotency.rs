@@ -14,7 +14,8 @@ pub struct IdempotencyKey(String);
 impl IdempotencyKey {
     /// Checks the header value.
     pub fn parse(value: &str) -> Result<IdempotencyKey, String> {
-        let ok = (1..=64).contains(&value.len()) && value.bytes().all(|b| (0x20..=0x7e).contains(&b));
+        let ok =
+            (1..=64).contains(&value.len()) && value.bytes().all(|b| (0x20..=0x7e).contains(&b));
         if ok {
             Ok(IdempotencyKey(value.to_string()))
         } else {
@@ -63,7 +64,14 @@ pub fn canonical_json(value: &Value) -> String {
                 .collect();
             format!("{{{}}}", members.join(","))
         }
-        Value::Array(items) => format!("[{}]", items.iter().map(canonical_json).collect::<Vec<_>>().join(",")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(canonical_json)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
         other => other.to_string(),
     }
 }
@@ -142,13 +150,45 @@ mod tests {
 
     #[test]
     fn key_order_and_whitespace_do_not_change_the_fingerprint() {
-        let a = fingerprint("POST", "/v1/proxy-users", br#"{"a":1,"b":{"c":[1,2],"d":null}}"#);
-        let b = fingerprint("POST", "/v1/proxy-users", b"{ \"b\" : {\"d\":null, \"c\":[1, 2]},\n \"a\": 1 }");
+        let a = fingerprint(
+            "POST",
+            "/v1/proxy-users",
+            br#"{"a":1,"b":{"c":[1,2],"d":null}}"#,
+        );
+        let b = fingerprint(
+            "POST",
+            "/v1/proxy-users",
+            b"{ \"b\" : {\"d\":null, \"c\":[1, 2]},\n \"a\": 1 }",
+        );
         assert_eq!(a, b);
-        assert_ne!(a, fingerprint("POST", "/v1/proxy-users", br#"{"a":2,"b":{"c":[1,2],"d":null}}"#));
-        assert_ne!(a, fingerprint("PATCH", "/v1/proxy-users", br#"{"a":1,"b":{"c":[1,2],"d":null}}"#));
-        assert_ne!(a, fingerprint("POST", "/v1/proxy-users/batch", br#"{"a":1,"b":{"c":[1,2],"d":null}}"#));
-        assert_eq!(fingerprint("DELETE", "/x", b""), fingerprint("DELETE", "/x", b"  "));
+        assert_ne!(
+            a,
+            fingerprint(
+                "POST",
+                "/v1/proxy-users",
+                br#"{"a":2,"b":{"c":[1,2],"d":null}}"#
+            )
+        );
+        assert_ne!(
+            a,
+            fingerprint(
+                "PATCH",
+                "/v1/proxy-users",
+                br#"{"a":1,"b":{"c":[1,2],"d":null}}"#
+            )
+        );
+        assert_ne!(
+            a,
+            fingerprint(
+                "POST",
+                "/v1/proxy-users/batch",
+                br#"{"a":1,"b":{"c":[1,2],"d":null}}"#
+            )
+        );
+        assert_eq!(
+            fingerprint("DELETE", "/x", b""),
+            fingerprint("DELETE", "/x", b"  ")
+        );
     }
 
     proptest! {

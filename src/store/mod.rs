@@ -1,5 +1,5 @@
-//! Persistence beside the request path: API keys now; idempotency records and audit events
-//! join them. One trait per concern, one implementation per database ([`postgres`],
+//! Persistence beside the request path: API keys and idempotency records (audit events join
+//! them). One trait per concern, one implementation per database ([`postgres`],
 //! [`sqlite`]), chosen from the URL scheme; one conformance suite (tests/it/store_conformance.rs)
 //! proves both behave the same.
 
@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use crate::config::{Backend, DatabaseUrl};
 use crate::domain::api_keys::{ApiKey, ApiKeyId};
+use crate::domain::idempotency::{Begin, BeginRequest, StoredResponse};
 
 /// Why a store call failed, in the terms the HTTP layer needs.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +83,47 @@ pub trait ApiKeyStore: Send + Sync {
     async fn count(&self) -> Result<u64, StoreError>;
 }
 
+/// Idempotency records: claimed before any upstream call, completed with the response to
+/// replay. Every method is one transaction, correct with several gateway processes sharing the
+/// database (a unique key plus row locking; no in-process lock is the source of truth).
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims the key for this request, or says why not (replay, in use, mismatch).
+    async fn begin(&self, request: &BeginRequest<'_>) -> Result<Begin, StoreError>;
+    /// Records how far the operation got and extends the lease to `lease_until`; false when
+    /// `owner` no longer holds the lease.
+    async fn save_progress(
+        &self,
+        api_key_id: &str,
+        key: &str,
+        owner: &str,
+        progress: &serde_json::Value,
+        lease_until: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Stores the final response; false when `owner` no longer holds the lease.
+    async fn complete(
+        &self,
+        api_key_id: &str,
+        key: &str,
+        owner: &str,
+        response: &StoredResponse,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    /// Forgets a claim whose operation never started, so the caller may fix and resend.
+    async fn release(&self, api_key_id: &str, key: &str, owner: &str) -> Result<(), StoreError>;
+    /// Ends the lease at once but keeps the record in progress (the outcome is unknown): the
+    /// next request with the key takes over and reconciles.
+    async fn abandon(
+        &self,
+        api_key_id: &str,
+        key: &str,
+        owner: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Deletes records past their expiry; returns how many.
+    async fn sweep(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+}
+
 /// Lifecycle of the database itself.
 #[async_trait]
 pub trait StoreAdmin: Send + Sync {
@@ -100,15 +142,18 @@ pub trait StoreAdmin: Send + Sync {
 pub struct Store {
     /// API keys.
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Idempotency records.
+    pub idempotency: Arc<dyn IdempotencyStore>,
     /// Migrations and health.
     pub admin: Arc<dyn StoreAdmin>,
 }
 
 impl Store {
-    fn from_backend<T: ApiKeyStore + StoreAdmin + 'static>(backend: T) -> Store {
+    fn from_backend<T: ApiKeyStore + IdempotencyStore + StoreAdmin + 'static>(backend: T) -> Store {
         let backend = Arc::new(backend);
         Store {
             api_keys: backend.clone(),
+            idempotency: backend.clone(),
             admin: backend,
         }
     }

@@ -5,6 +5,9 @@ use proxy_gateway::domain::api_keys::{
     self, AccountRestriction, ApiKeyId, NewApiKey, Scope, Scopes, Token,
 };
 use proxy_gateway::store::{Store, StoreError};
+use std::time::Duration;
+
+use proxy_gateway::domain::idempotency::{Begin, BeginRequest, IdempotencyKey, StoredResponse};
 use time::OffsetDateTime;
 
 use crate::support::{Db, fresh_store};
@@ -164,6 +167,249 @@ async fn readiness_holds_after_migration_and_migrating_again_is_harmless(store: 
     store.admin.readiness().await.unwrap();
 }
 
+fn begin_request<'a>(
+    api_key_id: &'a str,
+    key: &'a IdempotencyKey,
+    fingerprint: &'a str,
+    owner: &'a str,
+    now: OffsetDateTime,
+) -> BeginRequest<'a> {
+    BeginRequest {
+        api_key_id,
+        key,
+        fingerprint,
+        method: "POST",
+        route: "/v1/proxy-users",
+        owner,
+        now,
+        lease: Duration::from_secs(60),
+        ttl: Duration::from_secs(24 * 3600),
+    }
+}
+
+fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
+}
+
+async fn the_first_claim_starts_and_a_second_waits_or_mismatches(store: Store) {
+    let key = IdempotencyKey::parse("order-1").unwrap();
+    let idem = store.idempotency.as_ref();
+    assert_eq!(
+        idem.begin(&begin_request("key_a", &key, "fp1", "o1", t0()))
+            .await
+            .unwrap(),
+        Begin::Started
+    );
+    match idem
+        .begin(&begin_request(
+            "key_a",
+            &key,
+            "fp1",
+            "o2",
+            t0() + time::Duration::seconds(10),
+        ))
+        .await
+        .unwrap()
+    {
+        Begin::InProgress { retry_after } => assert_eq!(retry_after, Duration::from_secs(50)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        idem.begin(&begin_request("key_a", &key, "fp2", "o3", t0()))
+            .await
+            .unwrap(),
+        Begin::Mismatch
+    );
+    // Keys are scoped to the calling API key.
+    assert_eq!(
+        idem.begin(&begin_request("key_b", &key, "fp2", "o4", t0()))
+            .await
+            .unwrap(),
+        Begin::Started
+    );
+}
+
+async fn a_completed_key_replays_the_stored_response_byte_for_byte(store: Store) {
+    let key = IdempotencyKey::parse("k").unwrap();
+    let idem = store.idempotency.as_ref();
+    idem.begin(&begin_request("key_a", &key, "fp", "o1", t0()))
+        .await
+        .unwrap();
+    let response = StoredResponse {
+        status: 201,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("location".into(), "/v1/x".into()),
+        ],
+        body: b"{\"id\": \"x\",  \"password\":\"s3cret\"}".to_vec(),
+    };
+    assert!(
+        idem.complete("key_a", "k", "o1", &response, t0())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        idem.begin(&begin_request(
+            "key_a",
+            &key,
+            "fp",
+            "o2",
+            t0() + time::Duration::hours(1)
+        ))
+        .await
+        .unwrap(),
+        Begin::Completed(response)
+    );
+    assert_eq!(
+        idem.begin(&begin_request("key_a", &key, "other", "o3", t0()))
+            .await
+            .unwrap(),
+        Begin::Mismatch
+    );
+}
+
+async fn an_expired_lease_is_taken_over_with_its_progress_and_the_old_holder_is_fenced(
+    store: Store,
+) {
+    let key = IdempotencyKey::parse("k").unwrap();
+    let idem = store.idempotency.as_ref();
+    idem.begin(&begin_request("key_a", &key, "fp", "dead", t0()))
+        .await
+        .unwrap();
+    let progress = serde_json::json!({"applied": ["password", "label"]});
+    assert!(
+        idem.save_progress(
+            "key_a",
+            "k",
+            "dead",
+            &progress,
+            t0() + time::Duration::seconds(60)
+        )
+        .await
+        .unwrap()
+    );
+    let later = t0() + time::Duration::seconds(61);
+    assert_eq!(
+        idem.begin(&begin_request("key_a", &key, "fp", "heir", later))
+            .await
+            .unwrap(),
+        Begin::Resumed {
+            progress: Some(progress)
+        }
+    );
+    let response = StoredResponse {
+        status: 200,
+        headers: vec![],
+        body: b"{}".to_vec(),
+    };
+    assert!(
+        !idem
+            .complete("key_a", "k", "dead", &response, later)
+            .await
+            .unwrap(),
+        "the old holder lost the lease"
+    );
+    assert!(
+        !idem
+            .save_progress("key_a", "k", "dead", &serde_json::json!({}), later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        idem.complete("key_a", "k", "heir", &response, later)
+            .await
+            .unwrap()
+    );
+}
+
+async fn a_released_claim_frees_the_key_and_an_abandoned_one_is_resumed_at_once(store: Store) {
+    let key = IdempotencyKey::parse("k").unwrap();
+    let idem = store.idempotency.as_ref();
+    idem.begin(&begin_request("key_a", &key, "fp", "o1", t0()))
+        .await
+        .unwrap();
+    idem.release("key_a", "k", "o1").await.unwrap();
+    assert_eq!(
+        idem.begin(&begin_request("key_a", &key, "fp-fixed", "o2", t0()))
+            .await
+            .unwrap(),
+        Begin::Started
+    );
+    idem.abandon("key_a", "k", "o2", t0()).await.unwrap();
+    assert_eq!(
+        idem.begin(&begin_request(
+            "key_a",
+            &key,
+            "fp-fixed",
+            "o3",
+            t0() + time::Duration::seconds(1)
+        ))
+        .await
+        .unwrap(),
+        Begin::Resumed { progress: None }
+    );
+}
+
+async fn expired_records_are_reusable_and_swept(store: Store) {
+    let key = IdempotencyKey::parse("k").unwrap();
+    let idem = store.idempotency.as_ref();
+    idem.begin(&begin_request("key_a", &key, "fp", "o1", t0()))
+        .await
+        .unwrap();
+    let response = StoredResponse {
+        status: 201,
+        headers: vec![],
+        body: b"1".to_vec(),
+    };
+    idem.complete("key_a", "k", "o1", &response, t0())
+        .await
+        .unwrap();
+    let day_later = t0() + time::Duration::hours(24);
+    assert_eq!(
+        idem.begin(&begin_request("key_a", &key, "new", "o2", day_later))
+            .await
+            .unwrap(),
+        Begin::Started
+    );
+    let other = IdempotencyKey::parse("other").unwrap();
+    idem.begin(&begin_request("key_a", &other, "fp", "o3", t0()))
+        .await
+        .unwrap();
+    assert_eq!(
+        idem.sweep(day_later).await.unwrap(),
+        1,
+        "only the expired record"
+    );
+    assert_eq!(idem.sweep(day_later).await.unwrap(), 0);
+}
+
+async fn concurrent_claims_have_exactly_one_winner(store: Store) {
+    let key = IdempotencyKey::parse("race").unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            let key = key.clone();
+            tokio::spawn(async move {
+                let owner = format!("o{i}");
+                store
+                    .idempotency
+                    .begin(&begin_request("key_a", &key, "fp", &owner, t0()))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut started = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Begin::Started => started += 1,
+            Begin::InProgress { .. } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(started, 1);
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod postgres {
@@ -194,6 +440,12 @@ conformance!(
     authenticate_accepts_the_token_and_records_last_use,
     timestamps_round_trip_to_the_microsecond,
     readiness_holds_after_migration_and_migrating_again_is_harmless,
+    the_first_claim_starts_and_a_second_waits_or_mismatches,
+    a_completed_key_replays_the_stored_response_byte_for_byte,
+    an_expired_lease_is_taken_over_with_its_progress_and_the_old_holder_is_fenced,
+    a_released_claim_frees_the_key_and_an_abandoned_one_is_resumed_at_once,
+    expired_records_are_reusable_and_swept,
+    concurrent_claims_have_exactly_one_winner,
 );
 
 #[tokio::test]

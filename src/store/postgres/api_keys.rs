@@ -122,4 +122,3 @@ impl ApiKeyStore for PgStore {
         Ok(n.max(0) as u64)
     }
 }
-

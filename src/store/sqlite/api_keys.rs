@@ -128,4 +128,3 @@ impl ApiKeyStore for SqliteStore {
         Ok(n.max(0) as u64)
     }
 }
-

@@ -79,17 +79,23 @@ impl IdempotencyStore for SqliteStore {
         } else if row.try_get::<String, _>("state")? == "completed" {
             let headers: Option<String> = row.try_get("response_headers")?;
             Begin::Completed(StoredResponse {
-                status: row.try_get::<Option<i64>, _>("response_status")?.unwrap_or(500) as u16,
+                status: row
+                    .try_get::<Option<i64>, _>("response_status")?
+                    .unwrap_or(500) as u16,
                 headers: headers
                     .and_then(|h| serde_json::from_str(&h).ok())
                     .unwrap_or_default(),
-                body: row.try_get::<Option<Vec<u8>>, _>("response_body")?.unwrap_or_default(),
+                body: row
+                    .try_get::<Option<Vec<u8>>, _>("response_body")?
+                    .unwrap_or_default(),
             })
         } else {
             let lease: Option<i64> = row.try_get("lease_expires_at")?;
             match lease.filter(|l| *l > now) {
                 Some(lease) => Begin::InProgress {
-                    retry_after: std::time::Duration::from_micros(u64::try_from(lease - now).unwrap_or(0)),
+                    retry_after: std::time::Duration::from_micros(
+                        u64::try_from(lease - now).unwrap_or(0),
+                    ),
                 },
                 None => {
                     sqlx::query(
@@ -174,7 +180,13 @@ impl IdempotencyStore for SqliteStore {
         Ok(())
     }
 
-    async fn abandon(&self, api_key_id: &str, key: &str, owner: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    async fn abandon(
+        &self,
+        api_key_id: &str,
+        key: &str,
+        owner: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE idempotency_keys SET lease_expires_at = ?4
              WHERE api_key_id = ?1 AND idempotency_key = ?2 AND lease_owner = ?3 AND state = 'in_progress'",
@@ -189,10 +201,12 @@ impl IdempotencyStore for SqliteStore {
     }
 
     async fn sweep(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= ?1")
-            .bind(micros(now))
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= ?1")
+                .bind(micros(now))
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 }

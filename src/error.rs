@@ -343,6 +343,18 @@ impl ApiError {
     }
 }
 
+/// What an error response was about, attached to its extensions for the layers around the
+/// handler (audit, metrics) that must not parse bodies.
+#[derive(Clone, Debug)]
+pub struct ErrorSummary {
+    /// The catalogue code.
+    pub code: ErrorCode,
+    /// The provider account involved.
+    pub provider: Option<String>,
+    /// What the upstream answered.
+    pub upstream: Option<UpstreamProblem>,
+}
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -380,6 +392,11 @@ impl IntoResponse for ApiError {
         for (name, value) in &self.headers {
             headers.insert(name.clone(), value.clone());
         }
+        response.extensions_mut().insert(ErrorSummary {
+            code: self.code,
+            provider: self.provider.clone(),
+            upstream: self.upstream.clone(),
+        });
         response
     }
 }

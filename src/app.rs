@@ -129,6 +129,10 @@ impl App {
         let grace = self.state.config.shutdown_grace;
         let store = self.state.store.clone();
         let sandbox = self.sandbox;
+        let sweeper = tokio::spawn(sweep_idempotency_records(
+            store.clone(),
+            self.state.config.idempotency_sweep,
+        ));
         let router = crate::api::router(self.state);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
@@ -152,6 +156,7 @@ impl App {
                 Ok(())
             }
         };
+        sweeper.abort();
         store.admin.close().await;
         for simulator in sandbox {
             simulator.stop().await;
@@ -162,6 +167,23 @@ impl App {
     /// Serves until SIGTERM or SIGINT.
     pub async fn run(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Deletes expired idempotency records now and then, so an expired key may be used again and
+/// the table stays small. Several replicas sweeping at once is harmless (plain DELETEs).
+async fn sweep_idempotency_records(store: Store, every: Duration) {
+    loop {
+        match store
+            .idempotency
+            .sweep(time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(deleted = n, "swept expired idempotency records"),
+            Err(err) => tracing::warn!(error = %err, "could not sweep idempotency records"),
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

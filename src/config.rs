@@ -114,6 +114,30 @@ pub const SETTINGS: &[Setting] = &[
         "On SIGTERM/SIGINT, how long in-flight requests may take to finish before the process exits."
     ),
     setting!(
+        "PGW_REQUIRE_IDEMPOTENCY_KEY",
+        "require_idempotency_key",
+        "false",
+        "Refuse POST, PATCH and DELETE under /v1 without an Idempotency-Key header (400)."
+    ),
+    setting!(
+        "PGW_IDEMPOTENCY_LEASE_SECS",
+        "idempotency_lease_secs",
+        "60",
+        "How long a keyed write holds its key without renewal; a holder that died loses it after this."
+    ),
+    setting!(
+        "PGW_IDEMPOTENCY_TTL_SECS",
+        "idempotency_ttl_secs",
+        "86400",
+        "How long an idempotency record is kept; after that the same key starts a new operation."
+    ),
+    setting!(
+        "PGW_IDEMPOTENCY_SWEEP_SECS",
+        "idempotency_sweep_secs",
+        "300",
+        "How often expired idempotency records are deleted."
+    ),
+    setting!(
         "PGW_SANDBOX",
         "sandbox",
         "true",
@@ -297,6 +321,14 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Start the simulators when no account is configured.
     pub sandbox: bool,
+    /// Writes must carry an Idempotency-Key.
+    pub require_idempotency_key: bool,
+    /// Lease of a keyed write.
+    pub idempotency_lease: Duration,
+    /// Lifetime of an idempotency record.
+    pub idempotency_ttl: Duration,
+    /// Sweeper period.
+    pub idempotency_sweep: Duration,
     /// The policy every account starts from.
     pub upstream_defaults: UpstreamPolicy,
     /// Configured provider accounts (TOML `[[providers]]` and the `PGW_HELODATA_*` /
@@ -419,6 +451,20 @@ impl Config {
         }
         Ok(Config {
             sandbox: sources.parse("PGW_SANDBOX", parse_bool)?,
+            require_idempotency_key: sources.parse("PGW_REQUIRE_IDEMPOTENCY_KEY", parse_bool)?,
+            idempotency_lease: Duration::from_secs(
+                sources.parse("PGW_IDEMPOTENCY_LEASE_SECS", |v| parse_in_range(v, 1, 3600))?,
+            ),
+            idempotency_ttl: Duration::from_secs(
+                sources.parse("PGW_IDEMPOTENCY_TTL_SECS", |v| {
+                    parse_in_range(v, 1, 30 * 86400)
+                })?,
+            ),
+            idempotency_sweep: Duration::from_secs(
+                sources.parse("PGW_IDEMPOTENCY_SWEEP_SECS", |v| {
+                    parse_in_range(v, 1, 86400)
+                })?,
+            ),
             upstream_defaults,
             providers,
             listen: sources.parse("PGW_LISTEN", |v| {

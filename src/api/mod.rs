@@ -58,7 +58,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The complete application router: routes, authentication on `/v1`, and the shared layers
 /// (outermost first: request id, trace span, problem+json safety net, panic catcher,
-/// Server-Timing, deadline, body limit, then authentication per `/v1` route).
+/// Server-Timing, deadline, body limit, then per `/v1` route: authentication, the idempotency
+/// guard of writes).
 pub fn router(state: AppState) -> Router {
     let (router, spec) = routes().split_for_parts();
     let spec_json = openapi::render(&spec);
@@ -69,6 +70,10 @@ pub fn router(state: AppState) -> Router {
             "/openapi.json",
             axum::routing::get(move || async move { openapi::json_response(&spec_json) }),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::idempotency::layer,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             http::auth::layer,

@@ -25,6 +25,7 @@ use crate::domain::services::proxy_users::{self as service, ListCursor};
 use crate::error::ApiError;
 use crate::http::auth::Caller;
 use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
+use crate::http::idempotency::WriteJournal;
 use crate::providers::WriteContext;
 
 /// A proxy user, normalized: bytes, UTC, closed enums.
@@ -305,6 +306,7 @@ impl NewProxyUserFields {
 pub async fn create_proxy_user(
     State(state): State<AppState>,
     caller: Caller,
+    WriteJournal(journal): WriteJournal,
     ApiJson(body): ApiJson<CreateProxyUser>,
 ) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Write)?;
@@ -314,7 +316,7 @@ pub async fn create_proxy_user(
         principal,
         &body.account,
         &[user],
-        &WriteContext::default(),
+        &WriteContext::from_journal(journal),
     )
     .await?;
     let created = created.pop().ok_or_else(ApiError::internal)?;
@@ -351,6 +353,7 @@ pub struct CreatedProxyUsers {
 pub async fn create_proxy_users_batch(
     State(state): State<AppState>,
     caller: Caller,
+    WriteJournal(journal): WriteJournal,
     ApiJson(body): ApiJson<CreateProxyUsersBatch>,
 ) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Write)?;
@@ -371,7 +374,7 @@ pub async fn create_proxy_users_batch(
         principal,
         &body.account,
         &users,
-        &WriteContext::default(),
+        &WriteContext::from_journal(journal),
     )
     .await?;
     let body = CreatedProxyUsers {
@@ -422,6 +425,7 @@ fn change<T>(value: Option<Option<T>>) -> Change<T> {
 pub async fn update_proxy_user(
     State(state): State<AppState>,
     caller: Caller,
+    WriteJournal(journal): WriteJournal,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateProxyUser>,
 ) -> Result<Json<ProxyUserView>, ApiError> {
@@ -440,7 +444,7 @@ pub async fn update_proxy_user(
         principal,
         &id,
         &patch,
-        &WriteContext::default(),
+        &WriteContext::from_journal(journal),
     )
     .await?;
     Ok(Json(ProxyUserView::from_domain(user, false)))
@@ -474,6 +478,7 @@ pub struct RotatedPasswordView {
 pub async fn rotate_password(
     State(state): State<AppState>,
     caller: Caller,
+    WriteJournal(journal): WriteJournal,
     Path(id): Path<String>,
     OptionalJson(body): OptionalJson<RotatePassword>,
 ) -> Result<Json<RotatedPasswordView>, ApiError> {
@@ -485,7 +490,7 @@ pub async fn rotate_password(
         principal,
         &id,
         new_password.as_ref(),
-        &WriteContext::default(),
+        &WriteContext::from_journal(journal),
     )
     .await?;
     Ok(Json(RotatedPasswordView {
@@ -503,10 +508,17 @@ pub async fn rotate_password(
 pub async fn delete_proxy_user(
     State(state): State<AppState>,
     caller: Caller,
+    WriteJournal(journal): WriteJournal,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let principal = caller.require(Scope::Write)?;
     let id = parse_id(&id)?;
-    service::delete(&state.providers, principal, &id, &WriteContext::default()).await?;
+    service::delete(
+        &state.providers,
+        principal,
+        &id,
+        &WriteContext::from_journal(journal),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -200,3 +200,189 @@ mod tests {
         }
     }
 }
+
+/// The record of a keyed write in progress, handed to the operation so that it can note how
+/// far it got (`steps`) and what it decided before calling upstream (`plan`: generated
+/// usernames and passwords), and so that a retry after a crash or an unknown outcome resumes
+/// from there instead of repeating work. Cheap to clone.
+#[derive(Clone)]
+pub struct Journal {
+    inner: std::sync::Arc<JournalInner>,
+}
+
+struct JournalInner {
+    store: std::sync::Arc<dyn crate::store::IdempotencyStore>,
+    api_key_id: String,
+    key: String,
+    owner: String,
+    lease: Duration,
+    resumed: bool,
+    progress: std::sync::Mutex<Value>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("api_key_id", &self.inner.api_key_id)
+            .field("resumed", &self.inner.resumed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    /// A journal for the claim `owner` holds; `progress` is what a previous attempt recorded.
+    pub fn new(
+        store: std::sync::Arc<dyn crate::store::IdempotencyStore>,
+        api_key_id: &str,
+        key: &IdempotencyKey,
+        owner: &str,
+        lease: Duration,
+        resumed: Option<Option<Value>>,
+    ) -> Journal {
+        let (resumed, progress) = match resumed {
+            Some(progress) => (
+                true,
+                progress.unwrap_or_else(|| Value::Object(Default::default())),
+            ),
+            None => (false, Value::Object(Default::default())),
+        };
+        Journal {
+            inner: std::sync::Arc::new(JournalInner {
+                store,
+                api_key_id: api_key_id.to_string(),
+                key: key.as_str().to_string(),
+                owner: owner.to_string(),
+                lease,
+                resumed,
+                progress: std::sync::Mutex::new(progress),
+            }),
+        }
+    }
+
+    /// Whether this attempt took over from one that crashed or whose outcome is unknown: the
+    /// operation must reconcile with the provider before sending anything again.
+    pub fn resumed(&self) -> bool {
+        self.inner.resumed
+    }
+
+    /// The key forwarded to providers with their own idempotency (helodata): derived from the
+    /// calling API key and the caller's key, the same on every retry, 64 characters.
+    pub fn upstream_key(&self) -> String {
+        derive_upstream_key(&self.inner.api_key_id, &self.inner.key)
+    }
+
+    /// A recorded value of the progress object.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.lock().get(name).cloned()
+    }
+
+    /// Whether step `step` finished in this or a previous attempt.
+    pub fn step_done(&self, step: &str) -> bool {
+        self.lock()
+            .get("steps")
+            .and_then(Value::as_array)
+            .is_some_and(|steps| steps.iter().any(|s| s == step))
+    }
+
+    /// Records `value` under `name` before acting on it; fails when the store cannot keep it
+    /// (then the operation must not go on: a retry could not know what was decided).
+    pub async fn record(&self, name: &str, value: Value) -> Result<(), crate::store::StoreError> {
+        let snapshot = {
+            let mut progress = self.lock();
+            if let Value::Object(map) = &mut *progress {
+                map.insert(name.to_string(), value);
+            }
+            progress.clone()
+        };
+        self.save(&snapshot).await
+    }
+
+    /// Records that step `step` finished.
+    pub async fn record_step(&self, step: &str) -> Result<(), crate::store::StoreError> {
+        let snapshot = {
+            let mut progress = self.lock();
+            if let Value::Object(map) = &mut *progress {
+                let steps = map
+                    .entry("steps")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(list) = steps {
+                    list.push(Value::String(step.to_string()));
+                }
+            }
+            progress.clone()
+        };
+        self.save(&snapshot).await
+    }
+
+    /// Extends the lease without changing the progress.
+    pub async fn heartbeat(&self) -> Result<bool, crate::store::StoreError> {
+        let snapshot = self.lock().clone();
+        let until = OffsetDateTime::now_utc()
+            + time::Duration::try_from(self.inner.lease).unwrap_or(time::Duration::MINUTE);
+        self.inner
+            .store
+            .save_progress(
+                &self.inner.api_key_id,
+                &self.inner.key,
+                &self.inner.owner,
+                &snapshot,
+                until,
+            )
+            .await
+    }
+
+    async fn save(&self, snapshot: &Value) -> Result<(), crate::store::StoreError> {
+        let until = OffsetDateTime::now_utc()
+            + time::Duration::try_from(self.inner.lease).unwrap_or(time::Duration::MINUTE);
+        let held = self
+            .inner
+            .store
+            .save_progress(
+                &self.inner.api_key_id,
+                &self.inner.key,
+                &self.inner.owner,
+                snapshot,
+                until,
+            )
+            .await?;
+        if held {
+            Ok(())
+        } else {
+            Err(crate::store::StoreError::Conflict(
+                "another request took over this Idempotency-Key".to_string(),
+            ))
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Value> {
+        self.inner
+            .progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// `pgw_` and the first 60 hex digits of SHA-256(api key id, caller's key): stable, private to
+/// the calling key, within helodata's 64-character limit.
+pub fn derive_upstream_key(api_key_id: &str, key: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(api_key_id.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(key.as_bytes());
+    let digest = hex::encode(hasher.finalize());
+    format!("pgw_{}", &digest[..60])
+}
+
+#[cfg(test)]
+mod derive_tests {
+    use super::*;
+
+    #[test]
+    fn derived_keys_are_stable_64_characters_and_private_to_the_api_key() {
+        let a = derive_upstream_key("key_A", "order-1");
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, derive_upstream_key("key_A", "order-1"));
+        assert_ne!(a, derive_upstream_key("key_B", "order-1"));
+        assert_ne!(a, derive_upstream_key("key_A", "order-2"));
+    }
+}

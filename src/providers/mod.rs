@@ -121,11 +121,39 @@ impl Capability {
 }
 
 /// Per-write context the adapter may need: the key to forward where the provider has its own
-/// idempotency (helodata), derived from the caller's `Idempotency-Key`.
+/// idempotency (helodata), derived from the caller's `Idempotency-Key`, and the journal of the
+/// keyed write, where multi-step operations record finished steps so a retry resumes.
 #[derive(Clone, Debug, Default)]
 pub struct WriteContext {
     /// The `Idempotency-Key` to send upstream, if any.
     pub upstream_idempotency_key: Option<String>,
+    /// The keyed write's journal, when the caller sent an `Idempotency-Key`.
+    pub journal: Option<crate::domain::idempotency::Journal>,
+}
+
+impl WriteContext {
+    /// The context of a write carrying `journal` (or none).
+    pub fn from_journal(journal: Option<crate::domain::idempotency::Journal>) -> Self {
+        WriteContext {
+            upstream_idempotency_key: journal.as_ref().map(|j| j.upstream_key()),
+            journal,
+        }
+    }
+
+    /// Whether a previous attempt already finished `step`.
+    pub fn step_done(&self, step: &str) -> bool {
+        self.journal.as_ref().is_some_and(|j| j.step_done(step))
+    }
+
+    /// Notes that `step` finished. A failure to note it is logged, not fatal: every step that is
+    /// journaled is also safe to repeat.
+    pub async fn record_step(&self, step: &str) {
+        if let Some(journal) = &self.journal
+            && let Err(err) = journal.record_step(step).await
+        {
+            tracing::warn!(step, error = %err, "could not journal a finished step");
+        }
+    }
 }
 
 /// A page of proxy users from one account, with the adapter's own cursor for the next page.
@@ -153,6 +181,19 @@ pub trait ProviderAdapter: Send + Sync {
 
     /// The products this provider sells.
     fn products(&self) -> &'static [Product];
+
+    /// Fills in what the gateway itself chooses for new users (911: generated username and
+    /// password), so a keyed write can record its plan before calling upstream and a retry sends
+    /// exactly the same thing. Providers that issue credentials themselves keep the default.
+    fn prepare_new_users(&self, users: &[NewProxyUser]) -> Vec<NewProxyUser> {
+        users.to_vec()
+    }
+
+    /// A password the gateway chooses for a rotation when the caller gives none, or `None` when
+    /// the provider issues passwords itself (helodata).
+    fn generate_password(&self) -> Option<secrecy::SecretString> {
+        None
+    }
 
     /// One cheap upstream call proving the account works.
     async fn health(&self) -> Result<(), ProviderError>;

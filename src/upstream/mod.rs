@@ -4,6 +4,7 @@
 //! method and the path (never the query or body) are logged, and transport errors are stripped
 //! of their URL.
 
+pub mod accounting;
 pub mod breaker;
 pub mod policy;
 
@@ -261,6 +262,7 @@ impl UpstreamClient {
         if let Some(json) = &request.json {
             builder = builder.json(json);
         }
+        accounting::record_attempt();
         let started = Instant::now();
         let result = async {
             let response = builder.send().await?;
@@ -291,6 +293,9 @@ impl UpstreamClient {
                 self.breaker.record_failure();
                 let err = err.without_url();
                 let sent = !err.is_connect();
+                if sent && request.method != Method::GET {
+                    accounting::record_write_outcome_unknown();
+                }
                 tracing::warn!(account = %self.account, method = %request.method, path = %request.path, elapsed_ms = elapsed.as_millis() as u64, error = %err, "upstream call failed");
                 if err.is_timeout() {
                     Err(TransportError::Timeout { sent })

@@ -149,11 +149,110 @@ pub async fn create(
         account,
         UnknownAccount::InvalidArgument("account"),
     )?;
+    let fail = |e| ApiError::from_provider(&account.name, e);
+    let Some(journal) = &ctx.journal else {
+        return account
+            .adapter
+            .create_proxy_users(users, ctx)
+            .await
+            .map_err(fail);
+    };
+    // The plan (with any generated credentials) is journaled before the upstream call, so a
+    // retry after a crash or an unknown outcome sends exactly the same users.
+    let planned = match journal.get("plan").and_then(|plan| plan_from_json(&plan)) {
+        Some(planned) if journal.resumed() => planned,
+        _ => {
+            let planned = account.adapter.prepare_new_users(users);
+            journal.record("plan", plan_to_json(&planned)).await?;
+            planned
+        }
+    };
+    if journal.resumed()
+        && let Some(found) = reconcile_created(account.adapter.as_ref(), &planned)
+            .await
+            .map_err(fail)?
+    {
+        return Ok(found);
+    }
     account
         .adapter
-        .create_proxy_users(users, ctx)
+        .create_proxy_users(&planned, ctx)
         .await
-        .map_err(|e| ApiError::from_provider(&account.name, e))
+        .map_err(fail)
+}
+
+/// After a crash or an unknown outcome: asks the provider whether the planned users (those
+/// with a username the gateway chose) exist. All found: the earlier attempt succeeded, and
+/// they are returned with their planned passwords. Otherwise `None`: send again (providers
+/// that issue usernames themselves dedupe the resend with the forwarded Idempotency-Key).
+async fn reconcile_created(
+    adapter: &dyn crate::providers::ProviderAdapter,
+    planned: &[NewProxyUser],
+) -> Result<Option<Vec<CreatedProxyUser>>, crate::providers::ProviderError> {
+    let mut found = Vec::new();
+    for user in planned {
+        let (Some(username), Some(password)) = (&user.username, &user.password) else {
+            return Ok(None);
+        };
+        match adapter.get_proxy_user(username).await {
+            Ok(existing) => found.push(CreatedProxyUser {
+                user: existing,
+                password: password.clone(),
+            }),
+            Err(crate::providers::ProviderError::NotFound(_)) => return Ok(None),
+            Err(err) => return Err(err),
+        }
+    }
+    tracing::info!(
+        users = found.len(),
+        "reconciled a keyed create: the provider already has the users"
+    );
+    Ok(Some(found))
+}
+
+fn plan_to_json(users: &[NewProxyUser]) -> serde_json::Value {
+    use secrecy::ExposeSecret;
+    serde_json::Value::Array(
+        users
+            .iter()
+            .map(|u| {
+                serde_json::json!({
+                    "products": u.products.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                    "label": u.label,
+                    "username": u.username,
+                    "password": u.password.as_ref().map(|p| p.expose_secret().to_string()),
+                    "traffic_limit_bytes": u.traffic_limit_bytes,
+                    "concurrency_max": u.concurrency_max,
+                    "rps_max": u.rps_max,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn plan_from_json(plan: &serde_json::Value) -> Option<Vec<NewProxyUser>> {
+    plan.as_array()?
+        .iter()
+        .map(|u| {
+            Some(NewProxyUser {
+                products: u["products"]
+                    .as_array()?
+                    .iter()
+                    .map(|p| p.as_str().and_then(|p| p.parse().ok()))
+                    .collect::<Option<Vec<_>>>()?,
+                label: u["label"].as_str().map(str::to_string),
+                username: u["username"].as_str().map(str::to_string),
+                password: u["password"]
+                    .as_str()
+                    .map(|p| SecretString::from(p.to_string())),
+                traffic_limit_bytes: u["traffic_limit_bytes"].as_u64(),
+                concurrency_max: u["concurrency_max"]
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok()),
+                rps_max: u["rps_max"].as_u64().and_then(|n| u32::try_from(n).ok()),
+            })
+        })
+        .collect()
 }
 
 /// Applies a patch.
@@ -187,9 +286,32 @@ pub async fn rotate_password(
     ctx: &WriteContext,
 ) -> Result<RotatedPassword, ApiError> {
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
+    // A password the gateway chooses is journaled before the call, so a retry sets the same one.
+    let planned = match (&ctx.journal, new_password) {
+        (Some(journal), None) => match journal
+            .get("password")
+            .and_then(|p| p.as_str().map(str::to_string))
+        {
+            Some(password) if journal.resumed() => Some(SecretString::from(password)),
+            _ => match account.adapter.generate_password() {
+                Some(password) => {
+                    use secrecy::ExposeSecret;
+                    journal
+                        .record(
+                            "password",
+                            serde_json::Value::String(password.expose_secret().to_string()),
+                        )
+                        .await?;
+                    Some(password)
+                }
+                None => None,
+            },
+        },
+        _ => None,
+    };
     account
         .adapter
-        .rotate_password(&id.upstream, new_password, ctx)
+        .rotate_password(&id.upstream, planned.as_ref().or(new_password), ctx)
         .await
         .map_err(|e| ApiError::from_provider(&account.name, e))
 }
@@ -202,11 +324,15 @@ pub async fn delete(
     ctx: &WriteContext,
 ) -> Result<(), ApiError> {
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
-    account
-        .adapter
-        .delete_proxy_user(&id.upstream, ctx)
-        .await
-        .map_err(|e| ApiError::from_provider(&account.name, e))
+    match account.adapter.delete_proxy_user(&id.upstream, ctx).await {
+        // A resumed delete whose user is gone: the earlier attempt deleted it.
+        Err(crate::providers::ProviderError::NotFound(_))
+            if ctx.journal.as_ref().is_some_and(|j| j.resumed()) =>
+        {
+            Ok(())
+        }
+        other => other.map_err(|e| ApiError::from_provider(&account.name, e)),
+    }
 }
 
 #[cfg(test)]

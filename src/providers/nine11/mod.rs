@@ -338,6 +338,29 @@ impl ProviderAdapter for Nine11Adapter {
     /// limit with change-limit (add takes none). If a step fails after something was created,
     /// the answer is `PartiallyApplied { applied: ["users"], failed: "users" |
     /// "traffic_limit_bytes" }`.
+    /// 911 takes the username and password from the caller: generate the missing ones here, so
+    /// that they can be journaled before the add call.
+    fn prepare_new_users(&self, users: &[NewProxyUser]) -> Vec<NewProxyUser> {
+        users
+            .iter()
+            .map(|user| NewProxyUser {
+                username: user
+                    .username
+                    .clone()
+                    .or_else(|| Some(validate::generate_username())),
+                password: user
+                    .password
+                    .clone()
+                    .or_else(|| Some(validate::generate_password())),
+                ..user.clone()
+            })
+            .collect()
+    }
+
+    fn generate_password(&self) -> Option<SecretString> {
+        Some(validate::generate_password())
+    }
+
     async fn create_proxy_users(
         &self,
         users: &[NewProxyUser],
@@ -455,13 +478,16 @@ impl ProviderAdapter for Nine11Adapter {
         &self,
         upstream_id: &str,
         patch: &ProxyUserPatch,
-        _ctx: &WriteContext,
+        ctx: &WriteContext,
     ) -> Result<ProxyUser, ProviderError> {
         let valid = validate::patch(patch)?;
         let current = self.find(upstream_id).await?;
         let account = current.username.as_str();
         let mut applied: Vec<&'static str> = Vec::new();
-        if let Some(password) = &valid.password {
+        // A retry of a keyed PATCH skips the steps its journal says are done.
+        if valid.password.is_some() && ctx.step_done("password") {
+            applied.push("password");
+        } else if let Some(password) = &valid.password {
             let secret = password.expose_secret();
             let body = ChangePassword {
                 account,
@@ -475,8 +501,11 @@ impl ProviderAdapter for Nine11Adapter {
                 return Err(step_failed(&applied, "password", cause));
             }
             applied.push("password");
+            ctx.record_step("password").await;
         }
-        if let Some(remark) = &valid.remark {
+        if valid.remark.is_some() && ctx.step_done("label") {
+            applied.push("label");
+        } else if let Some(remark) = &valid.remark {
             let body = ChangeRemark { account, remark };
             if let Err(cause) = self
                 .client
@@ -486,8 +515,11 @@ impl ProviderAdapter for Nine11Adapter {
                 return Err(step_failed(&applied, "label", cause));
             }
             applied.push("label");
+            ctx.record_step("label").await;
         }
-        if let Some(limit) = valid.limit_gb {
+        if valid.limit_gb.is_some() && ctx.step_done("traffic_limit_bytes") {
+            applied.push("traffic_limit_bytes");
+        } else if let Some(limit) = valid.limit_gb {
             let body = ChangeLimit { account, limit };
             if let Err(cause) = self
                 .client
@@ -497,8 +529,12 @@ impl ProviderAdapter for Nine11Adapter {
                 return Err(step_failed(&applied, "traffic_limit_bytes", cause));
             }
             applied.push("traffic_limit_bytes");
+            ctx.record_step("traffic_limit_bytes").await;
         }
-        if let Some(status) = valid.status {
+        if valid.status.is_some() && ctx.step_done("status") {
+            applied.push("status");
+            ctx.record_step("status").await;
+        } else if let Some(status) = valid.status {
             let endpoint = match status {
                 ProxyUserStatus::Enabled => wire::ACCOUNT_ENABLE,
                 ProxyUserStatus::Disabled => wire::ACCOUNT_DISABLE,
@@ -508,6 +544,7 @@ impl ProviderAdapter for Nine11Adapter {
                 return Err(step_failed(&applied, "status", cause));
             }
             applied.push("status");
+            ctx.record_step("status").await;
         }
         if applied.is_empty() {
             return Ok(current);

@@ -11,6 +11,7 @@ use super::support::{ACCOUNT, new_user, start, upstream};
 fn ctx(key: &str) -> WriteContext {
     WriteContext {
         upstream_idempotency_key: Some(key.to_string()),
+        journal: None,
     }
 }
 

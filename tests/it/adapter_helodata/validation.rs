@@ -12,6 +12,7 @@ const SEEDED_ID: &str = "sub_01JWMKF78094CT0T695R5G6203";
 fn key() -> WriteContext {
     WriteContext {
         upstream_idempotency_key: Some("k".into()),
+        journal: None,
     }
 }
 

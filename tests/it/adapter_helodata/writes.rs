@@ -12,6 +12,7 @@ use super::support::{main_token, new_user, start, upstream};
 fn ctx(key: &str) -> WriteContext {
     WriteContext {
         upstream_idempotency_key: Some(key.to_string()),
+        journal: None,
     }
 }
 

@@ -300,8 +300,14 @@ pub async fn bootstrap_admin_key(
         Some(configured) => {
             let token = Token::parse(secrecy::ExposeSecret::expose_secret(configured))
                 .map_err(|e| StoreError::Other(e.to_string()))?;
-            let key = api_keys::import(store.api_keys.as_ref(), new, &token).await?;
-            tracing::info!(key_id = %key.id, "created the admin key from PGW_BOOTSTRAP_ADMIN_KEY");
+            match api_keys::import(store.api_keys.as_ref(), new, &token).await {
+                Ok(key) => {
+                    tracing::info!(key_id = %key.id, "created the admin key from PGW_BOOTSTRAP_ADMIN_KEY")
+                }
+                // Another replica starting at the same moment stored the same key first.
+                Err(StoreError::Conflict(_)) => {}
+                Err(err) => return Err(err),
+            }
             Ok(None)
         }
         None => {

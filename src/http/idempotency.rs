@@ -217,12 +217,15 @@ async fn settle(
         .and_then(|s| s.upstream.as_ref())
         .and_then(|u| u.status)
         .is_some_and(|s| s >= 500);
-    let uncertain = upstream.write_outcome_unknown()
-        || matches!(
-            code,
-            Some(ErrorCode::UpstreamTimeout | ErrorCode::DeadlineExceeded)
-        )
-        || (code == Some(ErrorCode::UpstreamError) && upstream_5xx);
+    // Only a failed answer can leave the effect unknown: a retry inside the upstream client
+    // that ended in success settles it.
+    let uncertain = !status.is_success()
+        && (upstream.write_outcome_unknown()
+            || matches!(
+                code,
+                Some(ErrorCode::UpstreamTimeout | ErrorCode::DeadlineExceeded)
+            )
+            || (code == Some(ErrorCode::UpstreamError) && upstream_5xx));
     if uncertain {
         if let Err(err) = store
             .abandon(api_key_id, key.as_str(), owner, OffsetDateTime::now_utc())

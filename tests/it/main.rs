@@ -6,6 +6,7 @@ mod adapter_nine11;
 mod api_errors;
 mod api_keys;
 mod docs;
+mod idempotency;
 mod lifecycle;
 mod normalized;
 mod sim_control;

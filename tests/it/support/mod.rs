@@ -143,7 +143,9 @@ pub struct TestApp {
     pub database_url: String,
     pub client: reqwest::Client,
     pub sims: Option<TestSims>,
+    settings: BTreeMap<String, String>,
     stop: Option<oneshot::Sender<()>>,
+    stopped: Option<oneshot::Receiver<()>>,
 }
 
 impl TestApp {
@@ -176,6 +178,40 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Stops this gateway (waiting for it to finish) and starts a new one with the same
+    /// settings on the same database and simulators: a restart.
+    pub async fn restart(mut self) -> TestApp {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(stopped) = self.stopped.take() {
+            let _ = stopped.await;
+        }
+        let mut next = start(
+            self.settings.clone(),
+            self.admin_token.clone(),
+            self.database_url.clone(),
+        )
+        .await;
+        next.sims = self.sims.take();
+        next
+    }
+
+    /// The id of the bootstrap admin key.
+    pub async fn admin_key_id(&self) -> String {
+        let keys: serde_json::Value = self
+            .admin(reqwest::Method::GET, "/v1/api-keys")
+            .send()
+            .await
+            .expect("list keys")
+            .json()
+            .await
+            .expect("json");
+        keys["data"][0]["id"].as_str().expect("id").to_string()
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -197,20 +233,36 @@ pub async fn spawn_app_with(db: Db, extra: &[(&str, &str)]) -> TestApp {
     for (k, v) in extra {
         env.insert((*k).into(), (*v).into());
     }
+    start(env, admin_token, database_url).await
+}
+
+async fn start(
+    env: BTreeMap<String, String>,
+    admin_token: String,
+    database_url: String,
+) -> TestApp {
     let config = Config::from_sources(None, &env).expect("test config");
     let app = App::build(config).await.expect("build app");
     let addr = app.local_addr();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let (stop, stop_rx) = oneshot::channel::<()>();
+    let (done_tx, done_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = app
+            .run_until(async move {
+                let _ = stop_rx.await;
+            })
+            .await;
+        let _ = done_tx.send(());
+    });
     TestApp {
         addr,
         admin_token,
         database_url,
         client: http_client(),
         sims: None,
+        settings: env,
         stop: Some(stop),
+        stopped: Some(done_rx),
     }
 }
 

@@ -61,7 +61,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Server-Timing, deadline, body limit, then per `/v1` route: authentication, the idempotency
 /// guard of writes).
 pub fn router(state: AppState) -> Router {
-    let (router, spec) = routes().split_for_parts();
+    let (router, mut spec) = routes().split_for_parts();
+    openapi::document_write_conventions(&mut spec);
     let spec_json = openapi::render(&spec);
     let request_timeout: Duration = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;

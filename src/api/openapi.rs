@@ -56,7 +56,68 @@ pub fn base() -> utoipa::openapi::OpenApi {
 
 /// The complete document as the router serves it.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    super::routes().split_for_parts().1
+    let mut spec = super::routes().split_for_parts().1;
+    document_write_conventions(&mut spec);
+    spec
+}
+
+/// Every write under `/v1` takes an optional `Idempotency-Key` header and may answer the
+/// guard's 409 / 422; documented here once instead of on every handler.
+pub fn document_write_conventions(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{
+        ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Type,
+    };
+
+    let header: Parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes the write safe to retry: 1-64 printable ASCII characters, scoped to the API key. \
+             The same key with the same request replays the stored response (`Idempotent-Replayed: true`); \
+             with another request it is 422 `idempotency_key_reused`; while the first is running, 409 \
+             `idempotency_key_in_use` with `Retry-After`. Records expire after PGW_IDEMPOTENCY_TTL_SECS.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(64))))
+        .build();
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in spec.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        for operation in [&mut item.post, &mut item.patch, &mut item.delete]
+            .into_iter()
+            .flatten()
+        {
+            operation
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(RefOr::T(header.clone()));
+            let responses = &mut operation.responses.responses;
+            responses.entry("409".to_string()).or_insert_with(|| {
+                problem("idempotency_key_in_use: a request with this Idempotency-Key is still running (Retry-After); conflict: the change conflicts with the provider's state.")
+            });
+            responses.entry("422".to_string()).or_insert_with(|| {
+                problem("idempotency_key_reused: this Idempotency-Key was used with a different request.")
+            });
+            responses.entry("502".to_string()).or_insert_with(|| {
+                problem("outcome_unknown: the provider may have applied the change without answering; retry with the same Idempotency-Key.")
+            });
+        }
+    }
 }
 
 /// Pretty JSON, stable across runs (the committed openapi/openapi.json is compared to it).

@@ -102,7 +102,10 @@ impl utoipa::IntoResponses for WriteErrors {
                 "invalid_argument: the provider refused the input without naming a field.",
             ),
             UNSUPPORTED,
-            UPSTREAM_ERROR,
+            (
+                "502",
+                "upstream_error: the provider failed or refused the gateway's own credential (never passed on as 401). outcome_unknown: the provider may have applied the change without answering; send the same request with the same Idempotency-Key to reconcile.",
+            ),
             UNAVAILABLE,
             TIMEOUT,
         ])

@@ -346,8 +346,20 @@ pub async fn create(
     store: &dyn ApiKeyStore,
     new: NewApiKey,
 ) -> Result<(ApiKey, Token), StoreError> {
+    create_with_id(store, ApiKeyId::generate(), new).await
+}
+
+/// Creates a key under an id chosen beforehand (so it can be journaled first).
+pub async fn create_with_id(
+    store: &dyn ApiKeyStore,
+    id: ApiKeyId,
+    new: NewApiKey,
+) -> Result<(ApiKey, Token), StoreError> {
     let token = Token::generate();
-    let key = record_for(new, &token);
+    let key = ApiKey {
+        id,
+        ..record_for(new, &token)
+    };
     store.insert(&key).await?;
     Ok((key, token))
 }

@@ -631,3 +631,89 @@ async fn a_gateway_killed_mid_call_is_resumed_after_restart_with_exactly_one_use
     );
     assert_eq!(listed["data"][0]["id"], created["id"]);
 }
+
+#[tokio::test]
+async fn a_keyed_api_key_create_replays_its_token_and_an_interrupted_one_revokes_the_orphan() {
+    let app = crate::support::spawn_app(Db::Sqlite).await;
+    let body = json!({"name": "replayed-key", "scopes": ["read"]});
+    let first = post(&app, "/v1/api-keys", "key-create", &body).await;
+    assert_eq!(first.status(), 201);
+    let first = first.bytes().await.unwrap();
+    let again = post(&app, "/v1/api-keys", "key-create", &body).await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        again.bytes().await.unwrap(),
+        first,
+        "the same token, once created"
+    );
+
+    // An attempt that stored its key and died before answering: its record is in progress,
+    // lease expired, with the key id journaled.
+    let orphan: Value = app
+        .admin(Method::POST, "/v1/api-keys")
+        .json(&json!({"name": "orphan", "scopes": ["read"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let orphan_id = orphan["id"].as_str().unwrap().to_string();
+    let store = proxy_gateway::store::connect(
+        &proxy_gateway::config::DatabaseUrl::new(app.database_url.clone()),
+        2,
+    )
+    .await
+    .unwrap();
+    let admin_id = app.admin_key_id().await;
+    let body = json!({"name": "interrupted", "scopes": ["read"]});
+    let key = proxy_gateway::domain::idempotency::IdempotencyKey::parse("interrupted").unwrap();
+    let print = proxy_gateway::domain::idempotency::fingerprint(
+        "POST",
+        "/v1/api-keys",
+        body.to_string().as_bytes(),
+    );
+    let long_ago = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
+    store
+        .idempotency
+        .begin(&proxy_gateway::domain::idempotency::BeginRequest {
+            api_key_id: &admin_id,
+            key: &key,
+            fingerprint: &print,
+            method: "POST",
+            route: "/v1/api-keys",
+            owner: "dead",
+            now: long_ago,
+            lease: Duration::from_secs(60),
+            ttl: Duration::from_secs(86_400),
+        })
+        .await
+        .unwrap();
+    store
+        .idempotency
+        .save_progress(
+            &admin_id,
+            "interrupted",
+            "dead",
+            &json!({"key_id": orphan_id}),
+            long_ago + time::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    let resumed = post(&app, "/v1/api-keys", "interrupted", &body).await;
+    assert_eq!(resumed.status(), 201);
+    let created: Value = resumed.json().await.unwrap();
+    assert_ne!(created["id"], orphan_id.as_str());
+    let orphan: Value = app
+        .admin(Method::GET, &format!("/v1/api-keys/{orphan_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        orphan["status"], "revoked",
+        "the token nobody saw no longer works"
+    );
+}

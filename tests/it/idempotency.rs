@@ -174,7 +174,13 @@ async fn a_key_in_use_answers_409_with_retry_after() {
                 .unwrap()
         })
     };
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Wait until the first request holds the key and is at the provider.
+    for _ in 0..200 {
+        if !upstream_posts(app.sims.as_ref().unwrap(), "911proxy", NINE11_ADD).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let response = post(&app, "/v1/proxy-users", "busy", &nine11_create("busy")).await;
     assert!(
         response.headers()["retry-after"]

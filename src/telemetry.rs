@@ -1,4 +1,7 @@
-//! Logging: text or JSON lines on stderr, filtered by `PGW_LOG_LEVEL`.
+//! Logging: text or JSON lines on stderr, filtered by `PGW_LOG_LEVEL`; Prometheus metrics in
+//! [`metrics`].
+
+pub mod metrics;
 
 use tracing_subscriber::EnvFilter;
 

@@ -48,11 +48,10 @@ impl Registry {
     pub fn build(configs: &[ProviderAccountConfig], sandbox: bool) -> Result<Registry, String> {
         let mut accounts = BTreeMap::new();
         for config in configs {
-            let client = Arc::new(UpstreamClient::new(
-                &config.name,
-                &config.base_url,
-                config.policy.clone(),
-            )?);
+            let client = Arc::new(
+                UpstreamClient::new(&config.name, &config.base_url, config.policy.clone())?
+                    .with_provider(config.kind.as_str()),
+            );
             let settings = AdapterSettings {
                 account: config.name.clone(),
                 credential: config.credential.clone(),

@@ -20,6 +20,7 @@ pub use breaker::{Breaker, BreakerState};
 pub use policy::{RetryMode, UpstreamPolicy, parse_retry_after};
 
 use crate::http::server_timing;
+use crate::telemetry::metrics::{self, UpstreamLabels, UpstreamOutcome};
 
 /// One call to make, relative to the account's base URL.
 #[derive(Clone, Debug)]
@@ -143,6 +144,7 @@ pub enum TransportError {
 /// The shared client of one provider account.
 pub struct UpstreamClient {
     account: String,
+    provider: &'static str,
     base_url: String,
     http: reqwest::Client,
     policy: UpstreamPolicy,
@@ -163,12 +165,24 @@ impl UpstreamClient {
             .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
         Ok(UpstreamClient {
             account: account.to_string(),
+            provider: "unknown",
             base_url: base_url.trim_end_matches('/').to_string(),
             breaker: Breaker::new(policy.breaker_failure_threshold, policy.breaker_cooldown),
             permits: Arc::new(Semaphore::new(policy.max_concurrency.max(1))),
             http,
             policy,
         })
+    }
+
+    /// Names the provider kind (`helodata`, `911proxy`) in this client's metrics.
+    pub fn with_provider(mut self, provider: &'static str) -> Self {
+        self.provider = provider;
+        self
+    }
+
+    /// The provider kind named in this client's metrics.
+    pub fn provider(&self) -> &'static str {
+        self.provider
     }
 
     /// The account this client calls for.
@@ -194,9 +208,15 @@ impl UpstreamClient {
     ) -> Result<UpstreamResponse, TransportError> {
         let mut delays = self.policy.backoff();
         let mut attempts = 0u32;
+        let operation = metrics::operation(&request.method, &request.path);
+        let labels = UpstreamLabels {
+            account: &self.account,
+            provider: self.provider,
+            operation: &operation,
+        };
         loop {
             attempts += 1;
-            let outcome = self.attempt(request).await;
+            let (outcome, measured) = self.attempt(request, labels).await;
             let retryable = request.retry == RetryMode::Safe;
             let delay = match &outcome {
                 Ok(response) if response.status == StatusCode::TOO_MANY_REQUESTS => {
@@ -224,6 +244,7 @@ impl UpstreamClient {
             };
             match delay {
                 Some(delay) => {
+                    metrics::record_upstream_retry(labels, measured);
                     tracing::debug!(account = %self.account, path = %request.path, attempt = attempts, delay_ms = delay.as_millis() as u64, "retrying upstream call");
                     tokio::time::sleep(delay).await;
                 }
@@ -237,20 +258,43 @@ impl UpstreamClient {
         }
     }
 
-    async fn attempt(&self, request: &UpstreamRequest) -> Result<UpstreamResponse, TransportError> {
-        self.breaker
-            .acquire()
-            .map_err(|rejected| TransportError::CircuitOpen {
+    /// One attempt, recorded in the metrics with its outcome (which is also returned, as the
+    /// reason of a retry).
+    async fn attempt(
+        &self,
+        request: &UpstreamRequest,
+        labels: UpstreamLabels<'_>,
+    ) -> (Result<UpstreamResponse, TransportError>, UpstreamOutcome) {
+        if let Err(rejected) = self.breaker.acquire() {
+            metrics::record_upstream_attempt(labels, UpstreamOutcome::CircuitOpen, Duration::ZERO);
+            let open = TransportError::CircuitOpen {
                 retry_after: rejected.retry_after,
-            })?;
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| TransportError::Connection {
+            };
+            return (Err(open), UpstreamOutcome::CircuitOpen);
+        }
+        let (result, elapsed) = self.exchange(request).await;
+        let outcome = match &result {
+            Ok(response) => UpstreamOutcome::of_status(response.status.as_u16()),
+            Err(TransportError::Timeout { .. }) => UpstreamOutcome::Timeout,
+            _ => UpstreamOutcome::ConnectionError,
+        };
+        metrics::record_upstream_attempt(labels, outcome, elapsed);
+        (result, outcome)
+    }
+
+    /// Sends the request once (the breaker already agreed) and returns the result with the time
+    /// the exchange took, not counting the wait for a concurrency permit.
+    async fn exchange(
+        &self,
+        request: &UpstreamRequest,
+    ) -> (Result<UpstreamResponse, TransportError>, Duration) {
+        let Ok(_permit) = self.permits.acquire().await else {
+            let closed = TransportError::Connection {
                 sent: false,
                 detail: "client closed".into(),
-            })?;
+            };
+            return (Err(closed), Duration::ZERO);
+        };
         let url = format!("{}{}", self.base_url, request.path);
         let mut builder = self
             .http
@@ -274,7 +318,7 @@ impl UpstreamClient {
         .await;
         let elapsed = started.elapsed();
         server_timing::record_upstream(elapsed);
-        match result {
+        let result = match result {
             Ok((status, headers, body)) => {
                 if status.is_server_error() {
                     self.breaker.record_failure();
@@ -306,6 +350,7 @@ impl UpstreamClient {
                     })
                 }
             }
-        }
+        };
+        (result, elapsed)
     }
 }

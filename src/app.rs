@@ -50,11 +50,20 @@ pub enum StartupError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The metrics listen address could not be bound.
+    #[error("cannot listen on {addr} (PGW_METRICS_LISTEN): {source}")]
+    MetricsBind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// A built gateway: store connected and migrated, listener bound, not yet serving.
 pub struct App {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     bootstrap_token: Option<Token>,
     sandbox: Vec<SimHandle>,
@@ -65,6 +74,7 @@ impl App {
     /// binds the listener (port 0 picks a free port; see [`App::local_addr`]).
     pub async fn build(config: Config) -> Result<App, StartupError> {
         install_crypto_provider();
+        crate::telemetry::metrics::install();
         let store = open_store(&config).await?;
         let bootstrap_token = bootstrap_admin_key(&store, &config)
             .await
@@ -79,6 +89,14 @@ impl App {
                     addr: config.listen,
                     source,
                 })?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartupError::MetricsBind { addr, source })?,
+            ),
+            None => None,
+        };
         let (accounts, sandbox) = if config.providers.is_empty() && config.sandbox {
             start_sandbox(&config).await?
         } else {
@@ -88,6 +106,7 @@ impl App {
             Registry::build(&accounts, !sandbox.is_empty()).map_err(StartupError::Providers)?;
         Ok(App {
             listener,
+            metrics_listener,
             state: AppState {
                 store,
                 config: Arc::new(config),
@@ -108,6 +127,13 @@ impl App {
         self.listener
             .local_addr()
             .unwrap_or(self.state.config.listen)
+    }
+
+    /// Where `/metrics` has a listener of its own (`PGW_METRICS_LISTEN`), if it has one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The admin token generated on this start, when the store had no key: shown once.
@@ -133,6 +159,28 @@ impl App {
             store.clone(),
             self.state.config.idempotency_sweep,
         ));
+        let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(false);
+        let metrics_server = self.metrics_listener.map(|listener| {
+            let router = crate::http::metrics::router(self.state.clone());
+            let mut stopped = metrics_stopped;
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    })
+                    .await;
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "the metrics listener failed");
+                }
+            })
+        });
+        let upkeep = tokio::spawn(async {
+            let mut every = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                crate::telemetry::metrics::run_upkeep();
+            }
+        });
         let router = crate::api::router(self.state);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
@@ -146,6 +194,7 @@ impl App {
                 "shutting down: no new connections, finishing in-flight requests"
             );
             let _ = stopping_tx.send(());
+            let _ = stop_metrics.send(true);
         });
         let server = std::future::IntoFuture::into_future(server);
         tokio::pin!(server);
@@ -157,6 +206,10 @@ impl App {
             }
         };
         sweeper.abort();
+        upkeep.abort();
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
+        }
         store.admin.close().await;
         for simulator in sandbox {
             simulator.stop().await;

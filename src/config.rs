@@ -217,6 +217,19 @@ pub const SETTINGS: &[Setting] = &[
         "10",
         "Default for every provider account: seconds the breaker stays open before a probe."
     ),
+    setting!(
+        "PGW_METRICS_LISTEN",
+        "metrics_listen",
+        "",
+        "Serve GET /metrics (Prometheus text format) on its own HOST:PORT instead of the API listener; unset: /metrics is on the API listener."
+    ),
+    setting!(
+        "PGW_METRICS_TOKEN",
+        "metrics_token",
+        "",
+        "When set, GET /metrics requires Authorization: Bearer <this token> (8-512 printable characters); unset: no authentication.",
+        secret
+    ),
 ];
 
 /// Why the configuration was refused: always names the setting.
@@ -334,6 +347,10 @@ pub struct Config {
     /// Configured provider accounts (TOML `[[providers]]` and the `PGW_HELODATA_*` /
     /// `PGW_911PROXY_*` variables).
     pub providers: Vec<ProviderAccountConfig>,
+    /// Where `/metrics` is served on its own listener (`None`: on the API listener).
+    pub metrics_listen: Option<SocketAddr>,
+    /// The bearer token `/metrics` requires (`None`: no authentication).
+    pub metrics_token: Option<SecretString>,
 }
 
 /// One provider account as configured.
@@ -498,6 +515,11 @@ impl Config {
             shutdown_grace: sources
                 .parse("PGW_SHUTDOWN_GRACE_SECS", |v| parse_in_range(v, 0, 3600))
                 .map(Duration::from_secs)?,
+            metrics_listen: sources.parse_optional("PGW_METRICS_LISTEN", |v| {
+                v.parse::<SocketAddr>()
+                    .map_err(|_| "expected HOST:PORT, e.g. 0.0.0.0:9090".to_string())
+            })?,
+            metrics_token: sources.parse_optional("PGW_METRICS_TOKEN", parse_metrics_token)?,
         })
     }
 }
@@ -782,6 +804,16 @@ fn parse_bool(value: &str) -> Result<bool, String> {
     }
 }
 
+/// A bearer token Prometheus sends: long enough not to be guessed, and a valid header value.
+fn parse_metrics_token(value: &str) -> Result<SecretString, String> {
+    let ok = (8..=512).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic());
+    if ok {
+        Ok(SecretString::from(value.to_string()))
+    } else {
+        Err("must be 8-512 printable ASCII characters without spaces".to_string())
+    }
+}
+
 fn parse_credential(value: &str) -> Result<SecretString, String> {
     let ok = !value.trim().is_empty() && value.len() <= 512 && !value.chars().any(char::is_control);
     if ok {
@@ -1015,6 +1047,30 @@ mod tests {
             jiff::tz::TimeZone::fixed(jiff::tz::offset(-5))
         );
         assert!(parse_timezone("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn metrics_listen_and_token_are_optional_and_validated() {
+        let config = Config::from_sources(None, &env(&[])).unwrap();
+        assert!(config.metrics_listen.is_none() && config.metrics_token.is_none());
+        let config = Config::from_sources(
+            None,
+            &env(&[
+                ("PGW_METRICS_LISTEN", "0.0.0.0:9090"),
+                ("PGW_METRICS_TOKEN", "scrape-me-please"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.metrics_listen, Some("0.0.0.0:9090".parse().unwrap()));
+        assert_eq!(
+            config.metrics_token.as_ref().map(|t| t.expose_secret()),
+            Some("scrape-me-please")
+        );
+        let err = Config::from_sources(None, &env(&[("PGW_METRICS_TOKEN", "short")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid setting PGW_METRICS_TOKEN: must be 8-512 printable ASCII characters without spaces"
+        );
     }
 
     #[test]

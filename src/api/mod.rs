@@ -57,20 +57,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The complete application router: routes, authentication on `/v1`, and the shared layers
-/// (outermost first: request id, trace span, problem+json safety net, panic catcher,
-/// Server-Timing, deadline, body limit, then per `/v1` route: authentication, the idempotency
-/// guard of writes).
+/// (outermost first: request id, trace span, request metrics, problem+json safety net, panic
+/// catcher, Server-Timing, deadline, body limit, then per `/v1` route: authentication, the
+/// idempotency guard of writes). `/metrics` is here unless `PGW_METRICS_LISTEN` gives it a
+/// listener of its own.
 pub fn router(state: AppState) -> Router {
     let (router, mut spec) = routes().split_for_parts();
     openapi::document_write_conventions(&mut spec);
     let spec_json = openapi::render(&spec);
     let request_timeout: Duration = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;
+    let mut router = router.route(
+        "/openapi.json",
+        axum::routing::get(move || async move { openapi::json_response(&spec_json) }),
+    );
+    if state.config.metrics_listen.is_none() {
+        router = router.route(
+            http::metrics::PATH,
+            axum::routing::get(http::metrics::handler),
+        );
+    }
     router
-        .route(
-            "/openapi.json",
-            axum::routing::get(move || async move { openapi::json_response(&spec_json) }),
-        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             http::idempotency::layer,
@@ -88,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(http::server_timing::layer))
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(http::problem_fallback::layer))
+        .layer(middleware::from_fn(http::metrics::layer))
         .layer(middleware::from_fn(http::trace::layer))
         .layer(middleware::from_fn(http::request_id::layer))
         .with_state(state)

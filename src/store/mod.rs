@@ -133,6 +133,10 @@ pub trait StoreAdmin: Send + Sync {
     async fn readiness(&self) -> Result<(), StoreError>;
     /// `postgres` or `sqlite`.
     fn backend(&self) -> Backend;
+    /// The connection pool's occupancy, for the metrics.
+    fn pool_stats(&self) -> crate::telemetry::metrics::PoolStats {
+        crate::telemetry::metrics::PoolStats::default()
+    }
     /// Closes the pool.
     async fn close(&self);
 }

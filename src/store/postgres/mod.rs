@@ -64,6 +64,14 @@ impl StoreAdmin for PgStore {
         Ok(())
     }
 
+    fn pool_stats(&self) -> crate::telemetry::metrics::PoolStats {
+        crate::telemetry::metrics::PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     fn backend(&self) -> Backend {
         Backend::Postgres
     }

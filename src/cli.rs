@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `keys …`, `simulate`, `openapi`.
+//! The command line: `serve` (default), `migrate`, `keys …`, `simulate`, `openapi`,
+//! `healthcheck`.
 //! Settings come from `PGW_*` variables and `--config FILE`; `--help` lists them all.
 
 use std::net::SocketAddr;
@@ -56,6 +57,16 @@ pub enum Command {
     },
     /// Print the OpenAPI document of this build.
     Openapi,
+    /// Ask a running gateway whether it is ready (GET /readyz on PGW_LISTEN, 0.0.0.0 read as
+    /// 127.0.0.1): exit 0 on 200, 1 otherwise. The container health check (no curl needed).
+    Healthcheck {
+        /// Ask this URL instead of http://<PGW_LISTEN>/readyz.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 3, value_name = "SECS")]
+        timeout_secs: u64,
+    },
 }
 
 /// `keys` subcommands.
@@ -100,6 +111,9 @@ pub enum CliError {
     /// I/O (listener, signals).
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// `healthcheck`: the gateway did not answer ready.
+    #[error("not ready: {0}")]
+    NotReady(String),
 }
 
 /// Runs the parsed command line.
@@ -122,6 +136,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             api_key,
             control,
         } => simulate(provider, listen, seed, api_key, control).await,
+        Command::Healthcheck { url, timeout_secs } => {
+            let url = match url {
+                Some(url) => url,
+                None => readyz_url(load(&cli.config)?.listen)?,
+            };
+            healthcheck(&url, std::time::Duration::from_secs(timeout_secs.max(1))).await
+        }
         Command::Openapi => {
             print!(
                 "{}",
@@ -129,6 +150,46 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+    }
+}
+
+/// `http://<listen>/readyz`, with an unspecified address (0.0.0.0, ::) read as loopback: the
+/// probe runs beside the server, in the same container.
+pub fn readyz_url(listen: SocketAddr) -> Result<String, CliError> {
+    if listen.port() == 0 {
+        return Err(CliError::Usage(
+            "PGW_LISTEN has port 0, so the port is not known: pass --url".to_string(),
+        ));
+    }
+    let ip = match listen.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    Ok(format!(
+        "http://{}/readyz",
+        SocketAddr::new(ip, listen.port())
+    ))
+}
+
+async fn healthcheck(url: &str, timeout: std::time::Duration) -> Result<(), CliError> {
+    app::install_crypto_provider();
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .no_proxy()
+        .build()
+        .map_err(|e| CliError::NotReady(e.without_url().to_string()))?;
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| CliError::NotReady(format!("{url}: {}", e.without_url())))?;
+    let status = response.status();
+    if status == reqwest::StatusCode::OK {
+        println!("ready ({url})");
+        Ok(())
+    } else {
+        Err(CliError::NotReady(format!("{url} answered {status}")))
     }
 }
 
@@ -165,6 +226,10 @@ async fn serve(config: Config) -> Result<(), CliError> {
         eprintln!();
     }
     tracing::info!(%addr, store = %config.database_url.redacted(), "proxy-gateway listening");
+    if let Some(metrics_addr) = app.metrics_addr() {
+        tracing::info!(%metrics_addr, "metrics listening");
+        eprintln!("metrics on http://{metrics_addr}/metrics");
+    }
     eprintln!(
         "proxy-gateway listening on http://{addr} (store: {})",
         config.database_url.redacted()
@@ -308,4 +373,18 @@ async fn simulate(
     app::shutdown_signal().await;
     handle.stop().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_asks_loopback_when_the_server_listens_everywhere() {
+        let url = |listen: &str| readyz_url(listen.parse().unwrap()).map_err(|e| e.to_string());
+        assert_eq!(url("0.0.0.0:8080").unwrap(), "http://127.0.0.1:8080/readyz");
+        assert_eq!(url("[::]:8080").unwrap(), "http://[::1]:8080/readyz");
+        assert_eq!(url("10.1.2.3:9000").unwrap(), "http://10.1.2.3:9000/readyz");
+        assert!(url("127.0.0.1:0").unwrap_err().contains("pass --url"));
+    }
 }

@@ -27,6 +27,7 @@ use crate::domain::idempotency::{
     Begin, BeginRequest, IdempotencyKey, Journal, StoredResponse, fingerprint,
 };
 use crate::error::{ApiError, ErrorCode, ErrorSummary};
+use crate::telemetry::metrics;
 use crate::upstream::accounting;
 
 /// The request header.
@@ -116,6 +117,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let resumed = match begin {
         Err(err) => return ApiError::from(err).into_response(),
         Ok(Begin::Mismatch) => {
+            metrics::record_idempotency_conflict("reused");
             return with_outcome(
                 ApiError::new(
                     ErrorCode::IdempotencyKeyReused,
@@ -128,6 +130,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             );
         }
         Ok(Begin::InProgress { retry_after }) => {
+            metrics::record_idempotency_conflict("in_use");
             let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             return with_outcome(
                 ApiError::new(
@@ -141,7 +144,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 false,
             );
         }
-        Ok(Begin::Completed(stored)) => return with_outcome(replay(stored), &key, true),
+        Ok(Begin::Completed(stored)) => {
+            metrics::record_idempotency_replay();
+            return with_outcome(replay(stored), &key, true);
+        }
         Ok(Begin::Started) => None,
         Ok(Begin::Resumed { progress }) => Some(progress),
     };

@@ -74,6 +74,22 @@ async fn a_replay_returns_the_stored_body_byte_for_byte_and_calls_no_upstream() 
             1,
             "{db:?}: one upstream add"
         );
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let replays: f64 = metrics
+            .lines()
+            .find(|l| l.starts_with("pgw_idempotency_replays_total"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .expect("the replay counter is exported");
+        assert!(replays >= 1.0, "{db:?}: replays counted");
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod audit_events;
 pub mod common;
 pub mod health;
 pub mod openapi;
@@ -49,7 +50,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(usage::get_usage))
         .routes(routes!(account::get_account))
         .routes(routes!(packages::list_packages))
-        .routes(routes!(packages::package_summary));
+        .routes(routes!(packages::package_summary))
+        .routes(routes!(audit_events::list_audit_events))
+        .routes(routes!(audit_events::verify_audit_chain))
+        .routes(routes!(audit_events::get_audit_event));
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))

@@ -62,7 +62,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The complete application router: routes, authentication on `/v1`, and the shared layers
 /// (outermost first: request id, trace span, problem+json safety net, panic catcher,
-/// Server-Timing, deadline, body limit, then authentication per `/v1` route).
+/// Server-Timing, deadline, body limit, then per `/v1` route authentication and the audit log).
 pub fn router(state: AppState) -> Router {
     let (router, spec) = routes().split_for_parts();
     let spec_json = openapi::render(&spec);
@@ -73,6 +73,10 @@ pub fn router(state: AppState) -> Router {
             "/openapi.json",
             axum::routing::get(move || async move { openapi::json_response(&spec_json) }),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::audit::layer,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             http::auth::layer,

@@ -8,6 +8,8 @@
 //! SHA-256 hash chain ([`chain`]) that [`verify`] walks.
 
 pub mod chain;
+pub mod operations;
+pub mod redact;
 pub mod worker;
 
 use serde::Serialize;

@@ -1057,4 +1057,52 @@ mod tests {
             "invalid setting PGW_DATABASE_MAX_CONNECTIONS: '0': expected a whole number between 1 and 1000"
         );
     }
+
+    #[test]
+    fn audit_settings_default_to_writes_only_and_400_days() {
+        let config = Config::from_sources(None, &env(&[])).unwrap();
+        assert!(!config.audit.reads);
+        assert_eq!(config.audit.retention_days, 400);
+        assert_eq!(config.audit.seal_interval, Duration::from_secs(1));
+        assert_eq!(config.audit.maintenance_interval, Duration::from_secs(3600));
+        assert!(config.migrate_database_url.is_none());
+        let err =
+            Config::from_sources(None, &env(&[("PGW_AUDIT_RETENTION_DAYS", "0")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid setting PGW_AUDIT_RETENTION_DAYS: '0': expected a whole number between 1 and 36500"
+        );
+    }
+
+    #[test]
+    fn a_migration_connection_needs_postgres_on_both_sides_and_is_never_printed() {
+        let config = Config::from_sources(
+            None,
+            &env(&[
+                ("PGW_DATABASE_URL", "postgres://app@db/pgw"),
+                (
+                    "PGW_MIGRATE_DATABASE_URL",
+                    "postgres://owner:ownerpw@db/pgw",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            config
+                .migrate_database_url
+                .as_ref()
+                .map(DatabaseUrl::expose),
+            Some("postgres://owner:ownerpw@db/pgw")
+        );
+        assert!(!format!("{config:?}").contains("ownerpw"));
+        let err = Config::from_sources(
+            None,
+            &env(&[("PGW_MIGRATE_DATABASE_URL", "postgres://owner@db/pgw")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid setting PGW_MIGRATE_DATABASE_URL: a separate migration connection needs Postgres for both it and PGW_DATABASE_URL"
+        );
+    }
 }

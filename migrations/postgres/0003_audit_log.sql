@@ -220,6 +220,8 @@ DECLARE
     here regnamespace := current_schema()::regnamespace;
     t record;
 BEGIN
+    -- Replicas starting together would otherwise race ("tuple concurrently updated").
+    PERFORM pg_advisory_xact_lock(8101234567890123004);
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), serving);
     FOR t IN
         SELECT c.relname FROM pg_class c

@@ -190,6 +190,9 @@ fn list_query(filter: &AuditFilter, after: Option<&EventKey>, limit: u32) -> (St
     (sql, c.binds)
 }
 
+// The audit log's advisory lock keys: …001 and …002 here, …003 (audit_maintain) and …004
+// (audit_grant_serving) in migrations/postgres/0003_audit_log.sql.
+
 /// The advisory lock intent inserts hold shared and the sealer takes exclusively.
 const HORIZON_LOCK: i64 = 8_101_234_567_890_123_001;
 /// The advisory lock of the one sealer at a time.

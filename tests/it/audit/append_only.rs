@@ -135,15 +135,28 @@ async fn a_serving_role_that_owns_nothing_may_only_append_read_and_complete() {
             .unwrap();
     }
     let serving_url = url_as(&serving, &db);
-    let app = spawn_app_with(
-        Db::Postgres,
-        &[
-            ("PGW_DATABASE_URL", serving_url.as_str()),
-            ("PGW_MIGRATE_DATABASE_URL", url_as(&owner, &db).as_str()),
-            FAST_SEALING,
-        ],
+    let owner_url = url_as(&owner, &db);
+    let settings = [
+        ("PGW_DATABASE_URL", serving_url.as_str()),
+        ("PGW_MIGRATE_DATABASE_URL", owner_url.as_str()),
+        FAST_SEALING,
+    ];
+    // Replicas starting together: migrations, grants and maintenance must not collide.
+    let config = proxy_gateway::config::Config::from_sources(
+        None,
+        &settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     )
-    .await;
+    .unwrap();
+    let (a, b) = tokio::join!(
+        proxy_gateway::app::open_store(&config),
+        proxy_gateway::app::open_store(&config)
+    );
+    a.unwrap().admin.close().await;
+    b.unwrap().admin.close().await;
+    let app = spawn_app_with(Db::Postgres, &settings).await;
     // The gateway works: the intent is appended, completed, sealed by the serving role.
     let event = one_sealed_event(&app).await;
     assert_eq!(event["outcome"], "succeeded");

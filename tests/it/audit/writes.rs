@@ -28,7 +28,8 @@ async fn a_create_through_each_adapter_records_one_event_with_every_field(accoun
         _ => create_body(account, "crawler"),
     };
     let rid = request_id();
-    let before = OffsetDateTime::now_utc();
+    // Stored times are whole microseconds.
+    let before = proxy_gateway::domain::api_keys::now();
     let response = app
         .client
         .post(app.url("/v1/proxy-users"))

@@ -12,7 +12,6 @@
 //! Retention removes the oldest events; before it does, it records a [`Checkpoint`] (the last
 //! removed seal's sequence number and hash), and verification starts from there.
 
-use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -120,8 +119,7 @@ pub fn seal_in_order(
 }
 
 /// Why verification stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakReason {
     /// The event's content no longer hashes to its seal: the event (or the seal) was altered.
     ContentMismatch,
@@ -135,7 +133,7 @@ pub enum BreakReason {
 }
 
 /// The first event where the chain does not hold.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Broken {
     /// Its sequence number.
     pub sequence: i64,
@@ -148,7 +146,7 @@ pub struct Broken {
 }
 
 /// The result of walking the chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifyReport {
     /// Whether every sealed event checked out.
     pub intact: bool,
@@ -167,11 +165,6 @@ pub struct VerifyReport {
     pub checkpoint: Option<Checkpoint>,
     /// The first broken event.
     pub broken: Option<Broken>,
-}
-
-/// Serializes a hash as lowercase hex.
-pub fn hex_hash<S: Serializer>(hash: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&hex::encode(hash))
 }
 
 /// Walks the whole chain in sequence order, a page at a time, and reports the first event

@@ -12,7 +12,6 @@ pub mod operations;
 pub mod redact;
 pub mod worker;
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::store::{AuditStore, StoreError};
@@ -20,8 +19,7 @@ use crate::store::{AuditStore, StoreError};
 pub use chain::{VerifyReport, verify};
 
 /// How an audited request ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
     /// The intent is recorded; the request is running (or the gateway died while it ran).
     Pending,
@@ -253,12 +251,11 @@ pub struct ChainLink {
 
 /// Where the chain was cut by retention: the last sealed event removed and its hash, so that
 /// the first kept event still links to something known.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
     /// The highest sequence number removed so far.
     pub through_seq: i64,
     /// Its seal's hash.
-    #[serde(serialize_with = "chain::hex_hash")]
     pub hash: [u8; 32],
 }
 

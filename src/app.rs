@@ -20,7 +20,7 @@ use crate::store::{self, Store, StoreError};
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// The store (API keys, later idempotency records and audit events).
+    /// The store (API keys, idempotency records, audit events).
     pub store: Store,
     /// The validated configuration.
     pub config: Arc<Config>,
@@ -181,6 +181,10 @@ impl App {
                 crate::telemetry::metrics::run_upkeep();
             }
         });
+        let audit_worker = crate::domain::audit::worker::spawn(
+            self.state.store.audit.clone(),
+            audit_worker_settings(&self.state.config),
+        );
         let router = crate::api::router(self.state);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
@@ -210,6 +214,7 @@ impl App {
         if let Some(metrics_server) = metrics_server {
             metrics_server.abort();
         }
+        audit_worker.stop().await;
         store.admin.close().await;
         for simulator in sandbox {
             simulator.stop().await;
@@ -237,6 +242,16 @@ async fn sweep_idempotency_records(store: Store, every: Duration) {
             Err(err) => tracing::warn!(error = %err, "could not sweep idempotency records"),
         }
         tokio::time::sleep(every).await;
+    }
+}
+
+/// The audit worker's cadence; a pending event older than the request deadline plus the
+/// shutdown grace has no process serving it any more.
+fn audit_worker_settings(config: &Config) -> crate::domain::audit::worker::WorkerSettings {
+    crate::domain::audit::worker::WorkerSettings {
+        seal_interval: config.audit.seal_interval,
+        maintenance_interval: config.audit.maintenance_interval,
+        abandoned_after: config.request_timeout + config.shutdown_grace,
     }
 }
 
@@ -327,9 +342,7 @@ pub async fn open_store(config: &Config) -> Result<Store, StartupError> {
             Err(source) => return Err(StartupError::Store { url, source }),
         }
     };
-    store
-        .admin
-        .migrate()
+    store::migrate::prepare(config, &store)
         .await
         .map_err(|source| StartupError::Store { url, source })?;
     Ok(store)

@@ -77,6 +77,13 @@ pub const SETTINGS: &[Setting] = &[
         "Size of the store's connection pool (1-1000)."
     ),
     setting!(
+        "PGW_MIGRATE_DATABASE_URL",
+        "migrate_database_url",
+        "",
+        "Postgres only: a connection for migrations, as the role that owns the schema. When set, migrations (and the audit log's privileges and retention policy) run over it, and PGW_DATABASE_URL only serves: its role then holds INSERT and SELECT on the audit log plus the completion of pending events, nothing more.",
+        secret
+    ),
+    setting!(
         "PGW_LOG_FORMAT",
         "log_format",
         "text",
@@ -136,6 +143,30 @@ pub const SETTINGS: &[Setting] = &[
         "idempotency_sweep_secs",
         "300",
         "How often expired idempotency records are deleted."
+    ),
+    setting!(
+        "PGW_AUDIT_READS",
+        "audit_reads",
+        "false",
+        "Also record reads (GET under /v1) in the audit log; writes and admin actions are always recorded (true or false)."
+    ),
+    setting!(
+        "PGW_AUDIT_RETENTION_DAYS",
+        "audit_retention_days",
+        "400",
+        "Days audit events are kept (1-36500). Postgres drops whole monthly partitions once all their events are older; SQLite deletes the oldest events."
+    ),
+    setting!(
+        "PGW_AUDIT_SEAL_INTERVAL_MS",
+        "audit_seal_interval_ms",
+        "1000",
+        "How often completed audit events are sealed into the hash chain and abandoned pending ones are closed as unknown, in milliseconds (50-3600000)."
+    ),
+    setting!(
+        "PGW_AUDIT_MAINTENANCE_INTERVAL_SECS",
+        "audit_maintenance_interval_secs",
+        "3600",
+        "How often the audit log's partitions are created ahead and expired ones dropped, in seconds (60-86400); also done at every start."
     ),
     setting!(
         "PGW_SANDBOX",
@@ -351,6 +382,23 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// The bearer token `/metrics` requires (`None`: no authentication).
     pub metrics_token: Option<SecretString>,
+    /// The connection migrations run over, when it differs from the serving one (Postgres).
+    pub migrate_database_url: Option<DatabaseUrl>,
+    /// The audit log.
+    pub audit: AuditConfig,
+}
+
+/// The audit log's settings (`PGW_AUDIT_*`).
+#[derive(Clone, Debug)]
+pub struct AuditConfig {
+    /// Record reads too.
+    pub reads: bool,
+    /// Days events are kept.
+    pub retention_days: u32,
+    /// Cadence of sealing and of closing abandoned pending events.
+    pub seal_interval: Duration,
+    /// Cadence of partition creation and retention.
+    pub maintenance_interval: Duration,
 }
 
 /// One provider account as configured.
@@ -466,7 +514,36 @@ impl Config {
                 policy: upstream_defaults.clone(),
             });
         }
+        let database_url = sources.parse("PGW_DATABASE_URL", parse_database_url)?;
+        let migrate_database_url =
+            sources.parse_optional("PGW_MIGRATE_DATABASE_URL", parse_database_url)?;
+        if let Some(migrate) = &migrate_database_url
+            && (migrate.backend() != Backend::Postgres
+                || database_url.backend() != Backend::Postgres)
+        {
+            return Err(ConfigError::Invalid {
+                setting: "PGW_MIGRATE_DATABASE_URL".to_string(),
+                problem: "a separate migration connection needs Postgres for both it and PGW_DATABASE_URL".to_string(),
+            });
+        }
+        let audit = AuditConfig {
+            reads: sources.parse("PGW_AUDIT_READS", parse_bool)?,
+            retention_days: sources
+                .parse("PGW_AUDIT_RETENTION_DAYS", |v| parse_in_range(v, 1, 36_500))?,
+            seal_interval: sources
+                .parse("PGW_AUDIT_SEAL_INTERVAL_MS", |v| {
+                    parse_in_range(v, 50, 3_600_000)
+                })
+                .map(Duration::from_millis)?,
+            maintenance_interval: sources
+                .parse("PGW_AUDIT_MAINTENANCE_INTERVAL_SECS", |v| {
+                    parse_in_range(v, 60, 86_400)
+                })
+                .map(Duration::from_secs)?,
+        };
         Ok(Config {
+            migrate_database_url,
+            audit,
             sandbox: sources.parse("PGW_SANDBOX", parse_bool)?,
             require_idempotency_key: sources.parse("PGW_REQUIRE_IDEMPOTENCY_KEY", parse_bool)?,
             idempotency_lease: Duration::from_secs(
@@ -488,7 +565,7 @@ impl Config {
                 v.parse::<SocketAddr>()
                     .map_err(|_| "expected HOST:PORT, e.g. 127.0.0.1:8080".to_string())
             })?,
-            database_url: sources.parse("PGW_DATABASE_URL", parse_database_url)?,
+            database_url,
             database_max_connections: sources.parse("PGW_DATABASE_MAX_CONNECTIONS", |v| {
                 parse_in_range(v, 1, 1000)
             })?,
@@ -1080,6 +1157,54 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "invalid setting PGW_DATABASE_MAX_CONNECTIONS: '0': expected a whole number between 1 and 1000"
+        );
+    }
+
+    #[test]
+    fn audit_settings_default_to_writes_only_and_400_days() {
+        let config = Config::from_sources(None, &env(&[])).unwrap();
+        assert!(!config.audit.reads);
+        assert_eq!(config.audit.retention_days, 400);
+        assert_eq!(config.audit.seal_interval, Duration::from_secs(1));
+        assert_eq!(config.audit.maintenance_interval, Duration::from_secs(3600));
+        assert!(config.migrate_database_url.is_none());
+        let err =
+            Config::from_sources(None, &env(&[("PGW_AUDIT_RETENTION_DAYS", "0")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid setting PGW_AUDIT_RETENTION_DAYS: '0': expected a whole number between 1 and 36500"
+        );
+    }
+
+    #[test]
+    fn a_migration_connection_needs_postgres_on_both_sides_and_is_never_printed() {
+        let config = Config::from_sources(
+            None,
+            &env(&[
+                ("PGW_DATABASE_URL", "postgres://app@db/pgw"),
+                (
+                    "PGW_MIGRATE_DATABASE_URL",
+                    "postgres://owner:ownerpw@db/pgw",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            config
+                .migrate_database_url
+                .as_ref()
+                .map(DatabaseUrl::expose),
+            Some("postgres://owner:ownerpw@db/pgw")
+        );
+        assert!(!format!("{config:?}").contains("ownerpw"));
+        let err = Config::from_sources(
+            None,
+            &env(&[("PGW_MIGRATE_DATABASE_URL", "postgres://owner@db/pgw")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid setting PGW_MIGRATE_DATABASE_URL: a separate migration connection needs Postgres for both it and PGW_DATABASE_URL"
         );
     }
 }

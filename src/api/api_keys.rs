@@ -291,6 +291,7 @@ pub async fn get_api_key(
         (status = 401, description = "Missing, unknown or revoked API key.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key lacks the admin scope.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such key.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable, or the audit log cannot record the revocation (then nothing was revoked).", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn revoke_api_key(
     State(state): State<AppState>,

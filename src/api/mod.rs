@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod audit_events;
 pub mod common;
 pub mod health;
 pub mod openapi;
@@ -49,7 +50,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(usage::get_usage))
         .routes(routes!(account::get_account))
         .routes(routes!(packages::list_packages))
-        .routes(routes!(packages::package_summary));
+        .routes(routes!(packages::package_summary))
+        .routes(routes!(audit_events::list_audit_events))
+        .routes(routes!(audit_events::verify_audit_chain))
+        .routes(routes!(audit_events::get_audit_event));
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -58,9 +62,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The complete application router: routes, authentication on `/v1`, and the shared layers
 /// (outermost first: request id, trace span, request metrics, problem+json safety net, panic
-/// catcher, Server-Timing, deadline, body limit, then per `/v1` route: authentication, the
-/// idempotency guard of writes). `/metrics` is here unless `PGW_METRICS_LISTEN` gives it a
-/// listener of its own.
+/// catcher, Server-Timing, deadline, body limit, then per `/v1` route: authentication, the audit
+/// log, the idempotency guard of writes). `/metrics` is here unless `PGW_METRICS_LISTEN` gives it
+/// a listener of its own.
 pub fn router(state: AppState) -> Router {
     let (router, mut spec) = routes().split_for_parts();
     openapi::document_write_conventions(&mut spec);
@@ -81,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             http::idempotency::layer,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::audit::layer,
         ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -24,7 +24,8 @@ use crate::error::{ErrorCode, Problem, UpstreamProblem};
         (name = "proxy-users", description = "Proxy users (911 sub-accounts, helodata sub-users) of every account, in one shape."),
         (name = "usage", description = "Traffic usage in bytes."),
         (name = "account", description = "Identity, plan and balance of each provider account."),
-        (name = "packages", description = "Purchased packages, subscriptions and IP batches.")
+        (name = "packages", description = "Purchased packages, subscriptions and IP batches."),
+        (name = "audit", description = "The append-only, hash-chained audit log of every write and admin action (scope audit:read or admin).")
     )
 )]
 struct ApiDoc;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod audit;
 pub mod idempotency;
 pub mod ids;
 pub mod packages;

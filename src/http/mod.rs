@@ -1,6 +1,7 @@
 //! The HTTP plumbing shared by every route: request ids, tracing, authentication, extractors
 //! that report the wrong field, and the safety net that turns any bare error into problem+json.
 
+pub mod audit;
 pub mod auth;
 pub mod extract;
 pub mod idempotency;

@@ -1,8 +1,9 @@
-//! Persistence beside the request path: API keys and idempotency records (audit events join
-//! them). One trait per concern, one implementation per database ([`postgres`],
-//! [`sqlite`]), chosen from the URL scheme; one conformance suite (tests/it/store_conformance.rs)
-//! proves both behave the same.
+//! Persistence beside the request path: API keys, idempotency records and audit events. One
+//! trait per concern, one implementation per database ([`postgres`], [`sqlite`]), chosen from
+//! the URL scheme; one conformance suite (tests/it/store_conformance.rs) proves both behave the
+//! same.
 
+pub mod migrate;
 pub mod postgres;
 pub mod sqlite;
 
@@ -13,6 +14,10 @@ use time::OffsetDateTime;
 
 use crate::config::{Backend, DatabaseUrl};
 use crate::domain::api_keys::{ApiKey, ApiKeyId};
+use crate::domain::audit::{
+    AuditEvent, AuditFilter, ChainLink, Checkpoint, Completion, EventKey, Maintenance,
+    NewAuditEvent, SealRun,
+};
 use crate::domain::idempotency::{Begin, BeginRequest, StoredResponse};
 
 /// Why a store call failed, in the terms the HTTP layer needs.
@@ -124,6 +129,58 @@ pub trait IdempotencyStore: Send + Sync {
     async fn sweep(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
 }
 
+/// The append-only audit log (see `domain::audit`). The database enforces append-only: the
+/// only change it accepts to an event is the one completion of a pending one.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Records the intent of a request as a `pending` event; its sequence number is assigned
+    /// here, in an order the sealer can trust (see the backends).
+    async fn record_intent(&self, event: &NewAuditEvent) -> Result<EventKey, StoreError>;
+    /// Completes a pending event, once; false when it was no longer pending.
+    async fn complete(&self, key: &EventKey, completion: &Completion) -> Result<bool, StoreError>;
+    /// Completes every event still pending that occurred before `before` as `unknown`.
+    async fn complete_abandoned(
+        &self,
+        before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+    /// One event by id, with its seal.
+    async fn get(&self, id: &str) -> Result<Option<AuditEvent>, StoreError>;
+    /// Events matching `filter`, newest first (by `occurred_at`, then sequence), after `after`.
+    async fn list(
+        &self,
+        filter: &AuditFilter,
+        after: Option<&EventKey>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Seals up to `max` completed events in sequence order, as the only sealer at the time.
+    async fn seal(&self, now: OffsetDateTime, max: u32) -> Result<SealRun, StoreError>;
+    /// Seals in sequence order after `after`, with their events as stored now.
+    async fn chain_page(
+        &self,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<ChainLink>, StoreError>;
+    /// Where retention last cut the chain.
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError>;
+    /// How many events are not sealed.
+    async fn unsealed_count(&self) -> Result<u64, StoreError>;
+    /// The first unsealed event with a sequence number below `seq` (there should be none).
+    async fn first_unsealed_before(&self, seq: i64) -> Result<Option<(i64, String)>, StoreError>;
+    /// Records the retention period the database enforces.
+    async fn set_retention_days(&self, days: u32) -> Result<(), StoreError>;
+    /// Creates partitions ahead and removes what is past retention (whole partitions on
+    /// Postgres), recording a checkpoint first.
+    async fn maintain(&self) -> Result<Maintenance, StoreError>;
+    /// The database role this connection acts as (`None` where there are no roles).
+    async fn current_role(&self) -> Result<Option<String>, StoreError>;
+    /// Over the owner's connection: grants `role` what serving needs and nothing more on the
+    /// audit log (INSERT, SELECT, the completion columns).
+    async fn grant_serving_role(&self, role: &str) -> Result<(), StoreError>;
+    /// Whether `role` owns the audit log (then only the triggers protect it).
+    async fn owns_audit_log(&self, role: &str) -> Result<bool, StoreError>;
+}
+
 /// Lifecycle of the database itself.
 #[async_trait]
 pub trait StoreAdmin: Send + Sync {
@@ -148,16 +205,21 @@ pub struct Store {
     pub api_keys: Arc<dyn ApiKeyStore>,
     /// Idempotency records.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// The audit log.
+    pub audit: Arc<dyn AuditStore>,
     /// Migrations and health.
     pub admin: Arc<dyn StoreAdmin>,
 }
 
 impl Store {
-    fn from_backend<T: ApiKeyStore + IdempotencyStore + StoreAdmin + 'static>(backend: T) -> Store {
+    fn from_backend<T: ApiKeyStore + IdempotencyStore + AuditStore + StoreAdmin + 'static>(
+        backend: T,
+    ) -> Store {
         let backend = Arc::new(backend);
         Store {
             api_keys: backend.clone(),
             idempotency: backend.clone(),
+            audit: backend.clone(),
             admin: backend,
         }
     }

@@ -320,6 +320,7 @@ impl UpstreamClient {
         server_timing::record_upstream(elapsed);
         let result = match result {
             Ok((status, headers, body)) => {
+                crate::http::audit::record_upstream(status.as_u16(), &headers);
                 if status.is_server_error() {
                     self.breaker.record_failure();
                 } else {

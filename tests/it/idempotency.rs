@@ -94,6 +94,38 @@ async fn a_replay_returns_the_stored_body_byte_for_byte_and_calls_no_upstream() 
 }
 
 #[tokio::test]
+async fn the_audit_log_records_the_key_and_which_answer_was_a_replay() {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    for request_id in ["idem-audit-first", "idem-audit-replay"] {
+        let response = app
+            .admin(Method::POST, "/v1/proxy-users")
+            .header("idempotency-key", "audited")
+            .header("x-request-id", request_id)
+            .json(&nine11_create("audited"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    for (request_id, replayed) in [("idem-audit-first", false), ("idem-audit-replay", true)] {
+        let events: Value = app
+            .admin(
+                Method::GET,
+                &format!("/v1/audit-events?request_id={request_id}"),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let event = &events["data"][0];
+        assert_eq!(event["idempotency"]["key"], "audited", "{event}");
+        assert_eq!(event["idempotency"]["replayed"], replayed, "{event}");
+    }
+}
+
+#[tokio::test]
 async fn the_same_key_with_another_body_is_422_and_calls_no_upstream() {
     let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
     let sims = app.sims.as_ref().unwrap();

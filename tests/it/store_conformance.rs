@@ -460,3 +460,5 @@ async fn an_unmigrated_database_is_not_ready() {
     }
     let _ = fresh_store(Db::Sqlite).await;
 }
+
+mod audit;

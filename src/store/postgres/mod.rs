@@ -10,6 +10,7 @@ use super::{StoreAdmin, StoreError};
 use crate::config::Backend;
 
 mod api_keys;
+mod audit;
 mod idempotency;
 
 /// The Postgres migrations, embedded in the binary.

@@ -15,6 +15,7 @@ use super::{StoreAdmin, StoreError};
 use crate::config::Backend;
 
 mod api_keys;
+mod audit;
 mod idempotency;
 
 /// The SQLite migrations, embedded in the binary.

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod common;
+pub mod docs;
 pub mod health;
 pub mod openapi;
 pub mod packages;
@@ -67,10 +68,6 @@ pub fn router(state: AppState) -> Router {
     let request_timeout: Duration = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;
     router
-        .route(
-            "/openapi.json",
-            axum::routing::get(move || async move { openapi::json_response(&spec_json) }),
-        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             http::idempotency::layer,
@@ -79,6 +76,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             http::auth::layer,
         ))
+        .merge(docs::router(spec_json))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(

@@ -1,8 +1,6 @@
 //! The OpenAPI document: its fixed parts (info, security scheme, shared schemas) and rendering.
 //! Paths come from the `#[utoipa::path]` annotations on each handler.
 
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,9 +13,11 @@ use crate::error::{ErrorCode, Problem, UpstreamProblem};
         description = "One normalized REST API over the management APIs of residential-proxy providers (helodata, 911Proxy). Errors are RFC 9457 problem details (application/problem+json) with a `code` from a closed catalogue.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
+    paths(super::docs::openapi_document, super::docs::docs_ui),
     components(schemas(Problem, ErrorCode, UpstreamProblem)),
     modifiers(&BearerAuth),
     tags(
+        (name = "docs", description = "This document and its interactive UI (no authentication)."),
         (name = "health", description = "Liveness and readiness probes (no authentication)."),
         (name = "api-keys", description = "API keys of the internal services that call the gateway (scope admin)."),
         (name = "providers", description = "The configured provider accounts and their capabilities."),
@@ -125,14 +125,4 @@ pub fn render(spec: &utoipa::openapi::OpenApi) -> String {
     let mut text = spec.to_pretty_json().unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
     text
-}
-
-/// `GET /openapi.json`.
-pub fn json_response(body: &str) -> Response {
-    let mut response = body.to_string().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
 }

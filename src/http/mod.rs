@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod extract;
 pub mod idempotency;
+pub mod method_gate;
 pub mod problem_fallback;
 pub mod request_id;
 pub mod server_timing;

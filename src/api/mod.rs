@@ -59,11 +59,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The complete application router: routes, authentication on `/v1`, and the shared layers
 /// (outermost first: request id, trace span, problem+json safety net, panic catcher,
-/// Server-Timing, deadline, body limit, then per `/v1` route: authentication, the idempotency
-/// guard of writes).
+/// Server-Timing, deadline, body limit, then per route: the 405 gate, authentication (`/v1`),
+/// the idempotency guard of writes).
 pub fn router(state: AppState) -> Router {
     let (router, mut spec) = routes().split_for_parts();
-    openapi::document_write_conventions(&mut spec);
+    openapi::document_conventions(&mut spec);
     let spec_json = openapi::render(&spec);
     let request_timeout: Duration = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;
@@ -75,6 +75,10 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             http::auth::layer,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            http::method_gate::AllowedMethods::from_spec(&spec),
+            http::method_gate::layer,
         ))
         .merge(docs::router(spec_json))
         .fallback(not_found)

@@ -415,6 +415,19 @@ where
     Option::<Whole<T>>::deserialize(deserializer).map(|v| Some(v.map(|w| w.0)))
 }
 
+/// A whole-number query parameter: absent is `None` (with `#[serde(default)]`), and a present
+/// value must be digits. serde_html_form reads `?limit=` as absent, which the document (an
+/// integer) does not allow.
+pub fn query_u32<'de, D>(deserializer: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse::<u32>().map(Some).map_err(|_| {
+        serde::de::Error::invalid_value(serde::de::Unexpected::Str(&text), &"a whole number")
+    })
+}
+
 /// Deserializes a field that may be absent (outer `None`), `null` (`Some(None)`) or a value.
 pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where

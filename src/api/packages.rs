@@ -33,6 +33,7 @@ pub struct PackageParams {
     #[param(value_type = Option<CursorText>)]
     pub cursor: Option<String>,
     /// Items per page, 1–200 (default 50).
+    #[serde(default, deserialize_with = "super::common::query_u32")]
     #[param(minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<u32>,
 }

@@ -158,6 +158,9 @@ async fn query_text_follows_the_documented_enums_and_limits() {
         ("include=".to_string(), "include"),
         ("include=token".to_string(), "include"),
         ("product=other".to_string(), "product"),
+        // `?limit=` is not an integer; serde_html_form used to read it as absent.
+        ("limit=".to_string(), "limit"),
+        ("limit=5x".to_string(), "limit"),
     ] {
         let response = app
             .admin(Method::GET, &format!("/v1/proxy-users?{query}"))

@@ -78,6 +78,11 @@ impl From<ScopeName> for Scope {
 
 /// An API key as callers see it: never the token, only its first characters.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX", "name": "billing-service", "scopes": ["read", "write"],
+    "accounts": ["helodata"], "token_prefix": "pgw_Zx81aQ0Lr2Vb", "status": "active",
+    "created_at": "2026-05-01T08:00:00Z", "last_used_at": "2026-05-01T08:05:00Z", "revoked_at": null
+}))]
 pub struct ApiKeyView {
     /// `key_<ULID>`.
     #[schema(value_type = ApiKeyIdText)]

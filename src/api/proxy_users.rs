@@ -33,6 +33,15 @@ use crate::providers::WriteContext;
 
 /// A proxy user, normalized: bytes, UTC, closed enums.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "911proxy:user01", "account": "911proxy", "provider": "911proxy", "username": "user01",
+    "label": "crawler-eu", "products": ["residential"], "status": "enabled",
+    "traffic_limit_bytes": 5368709120u64, "traffic_used_bytes": 3072, "concurrency_max": null,
+    "rps_max": null, "created_at": "2026-05-01T08:00:00Z",
+    "provider_data": {"username": "user01", "remark": "crawler-eu", "product_type": 9,
+                      "limit_flow": 5, "usage_flow": 3, "status": 1,
+                      "created_at": "2026-05-01 16:00:00"}
+}))]
 pub struct ProxyUserView {
     /// `<account>:<upstream id>` (911: the username; helodata: the `sub_…` id).
     #[schema(value_type = ProxyUserIdText)]

@@ -119,6 +119,16 @@ impl From<UsageRow> for UsageRowView {
 
 /// Usage over a window.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": "2026-05-01T00:00:00Z", "to": "2026-05-03T00:00:00Z", "group_by": "day",
+    "rows": [
+        {"account": "911proxy", "day": "2026-05-01", "bytes": 1048576, "bytes_in": null,
+         "bytes_out": null, "requests": null, "errors": null},
+        {"account": "helodata", "day": "2026-05-01", "bytes": 2097152, "bytes_in": 1048576,
+         "bytes_out": 1048576, "requests": 420, "errors": 3}
+    ],
+    "total_bytes": 3145728
+}))]
 pub struct UsageReportView {
     /// Start, inclusive (UTC).
     #[serde(with = "time::serde::rfc3339")]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Outside checks of the OpenAPI document (issue 7), run by .ci/run after the drift check:
-#   1. openapi-spec-validator on the committed openapi/openapi.json;
+#   1. openapi-spec-validator on the committed openapi/openapi.json, and every example in it
+#      valid against its schema (examples_check.py, with the validator's jsonschema);
 #   2. the Swagger UI at /docs/ in headless Chromium: the rendered DOM lists every operation,
 #      and a screenshot is kept;
 #   3. a Python client generated from the committed document by openapi-python-client lists
@@ -44,6 +45,7 @@ fi
 
 section "openapi-spec-validator $SPEC"
 "$VENV/bin/openapi-spec-validator" "$SPEC" 2>&1 | cut -c1-2000 || fail "$SPEC is not a valid OpenAPI document"
+"$VENV/bin/python" "$HERE/examples_check.py" "$SPEC" || fail "$SPEC shows examples its own schemas refuse"
 
 section "sandbox gateway"
 [ -x "$BIN" ] || cargo build --quiet

@@ -110,13 +110,15 @@ PYTHONPATH="$OUT/client" PGW_URL="$base" PGW_TOKEN="$token" "$VENV/bin/python" "
 since
 
 section "schemathesis: every operation of $SPEC, --checks all, $MAX_EXAMPLES examples, seed $SEED"
+root=$(pwd)
 set +e
-PGW_ST_ACCOUNTS="$accounts" PGW_ST_PROTECTED_KEY_ID="$admin_key_id" \
-  SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$HERE" \
-  "$VENV/bin/st" --config-file "$HERE/schemathesis.toml" run "$SPEC" --url "$base" \
+# Run from $OUT: schemathesis keeps its crash cache (for `st replay`) in .schemathesis/ there.
+(cd "$OUT" && PGW_ST_ACCOUNTS="$accounts" PGW_ST_PROTECTED_KEY_ID="$admin_key_id" \
+  SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$root/$HERE" \
+  "$root/$VENV/bin/st" --config-file "$root/$HERE/schemathesis.toml" run "$root/$SPEC" --url "$base" \
   --header "Authorization: Bearer $token" --checks all --max-examples "$MAX_EXAMPLES" --seed "$SEED" \
   --generation-database none --no-color --output-sanitize true --report junit --report-dir "$OUT/schemathesis" \
-  >"$OUT/schemathesis.txt" 2>&1
+  >"$OUT/schemathesis.txt" 2>&1)
 st_status=$?
 set -e
 cat "$OUT/schemathesis.txt" | cut -c1-600 | tail -n 400

@@ -308,13 +308,13 @@ pub struct CreateProxyUser {
         multiple_of = 1073741824
     )]
     pub traffic_limit_bytes: Option<u64>,
-    /// helodata only: concurrent connection cap, at least 1.
+    /// helodata only: concurrent connection cap, 1 to 2147483647 (a 32-bit integer).
     #[serde(default, deserialize_with = "whole_option")]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub concurrency_max: Option<u32>,
-    /// helodata only: requests-per-second cap, at least 1.
+    /// helodata only: requests-per-second cap, 1 to 2147483647 (a 32-bit integer).
     #[serde(default, deserialize_with = "whole_option")]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub rps_max: Option<u32>,
 }
 
@@ -359,13 +359,13 @@ pub struct NewProxyUserFields {
         multiple_of = 1073741824
     )]
     pub traffic_limit_bytes: Option<u64>,
-    /// helodata only: concurrent connection cap, at least 1.
+    /// helodata only: concurrent connection cap, 1 to 2147483647 (a 32-bit integer).
     #[serde(default, deserialize_with = "whole_option")]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub concurrency_max: Option<u32>,
-    /// helodata only: requests-per-second cap, at least 1.
+    /// helodata only: requests-per-second cap, 1 to 2147483647 (a 32-bit integer).
     #[serde(default, deserialize_with = "whole_option")]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub rps_max: Option<u32>,
 }
 
@@ -414,11 +414,17 @@ fn check_common(
     Ok(())
 }
 
+/// Caps are 32-bit signed integers on the wire (`format: int32`), so clients in languages
+/// whose `int` is 32 bits can hold every value the gateway accepts.
 fn check_cap(field: String, value: Option<u32>) -> Result<(), ApiError> {
-    if value == Some(0) {
-        return Err(ApiError::invalid_argument(field, "must be at least 1"));
+    match value {
+        Some(0) => Err(ApiError::invalid_argument(field, "must be at least 1")),
+        Some(n) if n > i32::MAX as u32 => Err(ApiError::invalid_argument(
+            field,
+            format!("must be at most {}", i32::MAX),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 impl NewProxyUserFields {
@@ -557,13 +563,13 @@ pub struct UpdateProxyUser {
     #[serde(default, deserialize_with = "whole_double_option")]
     #[schema(value_type = Option<u64>, minimum = 1073741824, maximum = 109951162777600u64, multiple_of = 1073741824)]
     pub traffic_limit_bytes: Option<Option<u64>>,
-    /// helodata only: new concurrency cap, at least 1.
+    /// helodata only: new concurrency cap, 1 to 2147483647.
     #[serde(default, deserialize_with = "whole_present")]
-    #[schema(nullable = false, minimum = 1)]
+    #[schema(nullable = false, minimum = 1, maximum = 2147483647)]
     pub concurrency_max: Option<u32>,
-    /// helodata only: new requests-per-second cap, at least 1.
+    /// helodata only: new requests-per-second cap, 1 to 2147483647.
     #[serde(default, deserialize_with = "whole_present")]
-    #[schema(nullable = false, minimum = 1)]
+    #[schema(nullable = false, minimum = 1, maximum = 2147483647)]
     pub rps_max: Option<u32>,
     /// 911 only: a new password of your choice (6-16 letters and digits). helodata: use rotate-password.
     #[serde(default, deserialize_with = "present")]

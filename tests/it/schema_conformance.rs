@@ -184,3 +184,24 @@ async fn query_text_follows_the_documented_enums_and_limits() {
         .unwrap();
     assert_eq!(fine.status(), 200);
 }
+
+#[tokio::test]
+async fn caps_fit_the_documented_32_bit_integer() {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    // 2^31 fits a u32 but not the document's int32: refused before the account's provider is
+    // asked (911 would otherwise answer 501, helodata would take it).
+    for account in ["911proxy", "helodata"] {
+        let response = app
+            .admin(Method::POST, "/v1/proxy-users")
+            .json(&json!({"account": account, "products": ["residential"], "label": "caps", "rps_max": 2147483648u64}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = problem(response).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (400, Some("rps_max")),
+            "{account}"
+        );
+    }
+}

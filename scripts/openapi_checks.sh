@@ -66,7 +66,7 @@ done
 addr=$(grep -o 'listening on http://[0-9.:]*' "$OUT/gateway.log" | head -1 | sed 's|listening on http://||')
 [ -n "$addr" ] || fail "the gateway did not start listening within 60 s"
 base="http://$addr"
-read -r accounts admin_key_id < <(PGW_URL="$base" PGW_TOKEN="$token" python3 - <<'PY'
+read -r accounts admin_key_id capabilities < <(PGW_URL="$base" PGW_TOKEN="$token" python3 - <<'PY'
 import json, os, urllib.request
 def get(path):
     request = urllib.request.Request(os.environ["PGW_URL"] + path,
@@ -74,7 +74,9 @@ def get(path):
     return json.load(urllib.request.urlopen(request, timeout=30))
 providers = get("/v1/providers")
 assert providers["sandbox"] is True, providers
-print(",".join(p["name"] for p in providers["data"]), get("/v1/api-keys")["data"][0]["id"])
+capabilities = {p["name"]: p["capabilities"] for p in providers["data"]}
+print(",".join(p["name"] for p in providers["data"]), get("/v1/api-keys")["data"][0]["id"],
+      json.dumps(capabilities, separators=(",", ":")))
 PY
 )
 echo "gateway $base (pid $gateway), sandbox accounts: $accounts, log: $OUT/gateway.log"
@@ -114,6 +116,7 @@ root=$(pwd)
 set +e
 # Run from $OUT: schemathesis keeps its crash cache (for `st replay`) in .schemathesis/ there.
 (cd "$OUT" && PGW_ST_ACCOUNTS="$accounts" PGW_ST_PROTECTED_KEY_ID="$admin_key_id" \
+  PGW_ST_CAPABILITIES="$capabilities" \
   SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$root/$HERE" \
   "$root/$VENV/bin/st" --config-file "$root/$HERE/schemathesis.toml" run "$root/$SPEC" --url "$base" \
   --header "Authorization: Bearer $token" --checks all --max-examples "$MAX_EXAMPLES" --seed "$SEED" \

@@ -198,10 +198,12 @@ pub struct UpstreamProblem {
 pub struct Problem {
     /// A URI naming the problem type: `urn:proxy-gateway:problem:<code>`.
     #[serde(rename = "type")]
+    #[schema(example = "urn:proxy-gateway:problem:invalid_argument")]
     pub type_uri: String,
     /// Short summary of the problem type.
     pub title: String,
     /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
     /// What went wrong in this occurrence, for humans.
     pub detail: String,

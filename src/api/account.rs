@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
+use super::common::{AccountName, ProviderName};
 use super::problems::ReadErrors;
 use crate::app::AppState;
 use crate::domain::api_keys::Scope;
@@ -21,6 +22,7 @@ use crate::http::extract::ApiQuery;
 pub struct AccountParams {
     /// Only these accounts (repeat the parameter); default: every account the key may use.
     #[serde(default)]
+    #[param(value_type = Option<Vec<AccountName>>, explode = true, style = Form)]
     pub account: Vec<String>,
 }
 
@@ -28,8 +30,10 @@ pub struct AccountParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MoneyView {
     /// Amount in the currency's main unit.
+    #[schema(example = 125.5)]
     pub amount: f64,
     /// ISO 4217 code.
+    #[schema(example = "USD")]
     pub currency: String,
 }
 
@@ -37,9 +41,10 @@ pub struct MoneyView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountView {
     /// The account's configured name.
+    #[schema(value_type = AccountName)]
     pub account: String,
-    /// `helodata` or `911proxy`.
-    pub provider: String,
+    /// The account's provider.
+    pub provider: ProviderName,
     /// The provider's id of the account.
     pub identity_id: Option<String>,
     /// Login email.
@@ -62,7 +67,7 @@ impl From<AccountEntry> for AccountView {
     fn from(entry: AccountEntry) -> Self {
         AccountView {
             account: entry.account,
-            provider: entry.provider.as_str().to_string(),
+            provider: entry.provider.into(),
             identity_id: entry.info.identity_id,
             email: entry.info.email,
             plan: entry.info.plan,

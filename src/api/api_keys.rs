@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+use super::common::{AccountName, ApiKeyIdText};
 use super::pagination::{PageParams, link_header};
 use crate::app::AppState;
 use crate::domain::api_keys::{
@@ -41,6 +42,28 @@ pub enum ScopeName {
     AuditRead,
 }
 
+impl From<Scope> for ScopeName {
+    fn from(scope: Scope) -> ScopeName {
+        match scope {
+            Scope::Read => ScopeName::Read,
+            Scope::Write => ScopeName::Write,
+            Scope::Admin => ScopeName::Admin,
+            Scope::SecretsRead => ScopeName::SecretsRead,
+            Scope::AuditRead => ScopeName::AuditRead,
+        }
+    }
+}
+
+/// Whether a key still authenticates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyStatus {
+    /// It authenticates requests.
+    Active,
+    /// It was revoked and authenticates nothing.
+    Revoked,
+}
+
 impl From<ScopeName> for Scope {
     fn from(name: ScopeName) -> Scope {
         match name {
@@ -55,22 +78,28 @@ impl From<ScopeName> for Scope {
 
 /// An API key as callers see it: never the token, only its first characters.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX", "name": "billing-service", "scopes": ["read", "write"],
+    "accounts": ["helodata"], "token_prefix": "pgw_Zx81aQ0Lr2Vb", "status": "active",
+    "created_at": "2026-05-01T08:00:00Z", "last_used_at": "2026-05-01T08:05:00Z", "revoked_at": null
+}))]
 pub struct ApiKeyView {
     /// `key_<ULID>`.
-    #[schema(example = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX")]
+    #[schema(value_type = ApiKeyIdText)]
     pub id: String,
     /// Who the key is for.
+    #[schema(example = "billing-service")]
     pub name: String,
     /// What it may do.
-    pub scopes: Vec<String>,
+    pub scopes: Vec<ScopeName>,
     /// The provider accounts it may use; `null` means all.
+    #[schema(value_type = Option<Vec<AccountName>>)]
     pub accounts: Option<Vec<String>>,
     /// The token's first characters, to recognise it.
     #[schema(example = "pgw_Zx81aQ0Lr2Vb")]
     pub token_prefix: String,
-    /// `active` or `revoked`.
-    #[schema(example = "active")]
-    pub status: String,
+    /// Whether it still authenticates.
+    pub status: ApiKeyStatus,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -87,15 +116,20 @@ impl From<ApiKey> for ApiKeyView {
         ApiKeyView {
             id: key.id.to_string(),
             name: key.name,
-            scopes: key.scopes.names(),
+            scopes: key
+                .scopes
+                .names()
+                .iter()
+                .filter_map(|name| name.parse::<Scope>().ok())
+                .map(ScopeName::from)
+                .collect(),
             accounts: key.accounts.names(),
             token_prefix: key.lookup_prefix,
             status: if key.revoked_at.is_some() {
-                "revoked"
+                ApiKeyStatus::Revoked
             } else {
-                "active"
-            }
-            .to_string(),
+                ApiKeyStatus::Active
+            },
             created_at: key.created_at,
             last_used_at: key.last_used_at,
             revoked_at: key.revoked_at,
@@ -108,12 +142,21 @@ impl From<ApiKey> for ApiKeyView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "billing-service", "scopes": ["read", "write"], "accounts": ["helodata"]}))]
 pub struct CreateApiKey {
-    /// Who the key is for (1–100 characters).
+    /// Who the key is for: 1–100 characters, not only spaces, no control characters (leading
+    /// and trailing spaces are removed).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub name: String,
     /// At least one scope.
+    #[schema(min_items = 1)]
     pub scopes: Vec<ScopeName>,
-    /// Restrict the key to these provider accounts; omit or `null` for all.
+    /// Restrict the key to these provider accounts (at least one; they need not exist yet);
+    /// omit or `null` for all.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<AccountName>>, min_items = 1)]
     pub accounts: Option<Vec<String>>,
 }
 
@@ -256,7 +299,7 @@ fn parse_id(id: &str) -> Result<ApiKeyId, ApiError> {
 
 /// Reads one API key.
 #[utoipa::path(get, path = "/api-keys/{id}", tag = "api-keys",
-    params(("id" = String, Path, description = "`key_<ULID>`", example = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX")),
+    params(("id" = ApiKeyIdText, Path, description = "`key_<ULID>`", example = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX")),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The key.", body = ApiKeyView),
@@ -283,7 +326,7 @@ pub async fn get_api_key(
 
 /// Revokes an API key: it stops authenticating at once. Revoking twice is not an error.
 #[utoipa::path(delete, path = "/api-keys/{id}", tag = "api-keys",
-    params(("id" = String, Path, description = "`key_<ULID>`", example = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX")),
+    params(("id" = ApiKeyIdText, Path, description = "`key_<ULID>`", example = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX")),
     security(("api_key" = [])),
     responses(
         (status = 204, description = "Revoked."),

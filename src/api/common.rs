@@ -8,6 +8,12 @@ use utoipa::ToSchema;
 use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUserStatus;
 use crate::error::ApiError;
+use crate::providers::{Capability, ProviderKind};
+use crate::upstream::breaker::BreakerState;
+
+/// The characters of a provider account name, as a JSON Schema pattern (see
+/// `validate_account_name`).
+pub const ACCOUNT_NAME_PATTERN: &str = "^[a-z0-9][a-z0-9_-]{0,63}$";
 
 /// A product, the same name for every provider. `other` marks an upstream value the gateway
 /// does not know (see `provider_data`); it is never accepted as input.
@@ -41,19 +47,145 @@ impl From<Product> for ProductName {
     }
 }
 
-impl ProductName {
-    /// The domain product; `other` is refused as input, naming `field`.
-    pub fn to_domain(self, field: &str) -> Result<Product, ApiError> {
-        match self {
-            ProductName::Residential => Ok(Product::Residential),
-            ProductName::ResidentialIp => Ok(Product::ResidentialIp),
-            ProductName::Mobile => Ok(Product::Mobile),
-            ProductName::Isp => Ok(Product::Isp),
-            ProductName::Datacenter => Ok(Product::Datacenter),
-            ProductName::Other => Err(ApiError::invalid_argument(
-                field,
-                "'other' is not a product that can be asked for",
-            )),
+/// A product a caller can ask for: the products of [`ProductName`] without `other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestedProduct {
+    /// Rotating residential traffic (911 type 9, helodata residential).
+    Residential,
+    /// Time-based residential IPs (911 type 11).
+    ResidentialIp,
+    /// Mobile carrier IPs (helodata mobile).
+    Mobile,
+    /// Static residential / ISP IPs (911 type 25, helodata isp).
+    Isp,
+    /// Static datacenter IPs (911 type 14).
+    Datacenter,
+}
+
+impl From<RequestedProduct> for Product {
+    fn from(p: RequestedProduct) -> Self {
+        match p {
+            RequestedProduct::Residential => Product::Residential,
+            RequestedProduct::ResidentialIp => Product::ResidentialIp,
+            RequestedProduct::Mobile => Product::Mobile,
+            RequestedProduct::Isp => Product::Isp,
+            RequestedProduct::Datacenter => Product::Datacenter,
+        }
+    }
+}
+
+/// Which provider an account is at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum ProviderName {
+    /// helodata REST v1.
+    #[serde(rename = "helodata")]
+    Helodata,
+    /// 911Proxy api-gate-way.
+    #[serde(rename = "911proxy")]
+    Nine11Proxy,
+}
+
+impl From<ProviderKind> for ProviderName {
+    fn from(kind: ProviderKind) -> Self {
+        match kind {
+            ProviderKind::Helodata => ProviderName::Helodata,
+            ProviderKind::Nine11 => ProviderName::Nine11Proxy,
+        }
+    }
+}
+
+/// A normalized operation a provider account may support; an operation an account lacks
+/// answers 501 `unsupported_by_provider` naming it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum CapabilityName {
+    /// `GET /v1/proxy-users`.
+    #[serde(rename = "proxy_users.list")]
+    ListProxyUsers,
+    /// `GET /v1/proxy-users/{id}`.
+    #[serde(rename = "proxy_users.get")]
+    GetProxyUser,
+    /// `POST /v1/proxy-users`.
+    #[serde(rename = "proxy_users.create")]
+    CreateProxyUser,
+    /// `POST /v1/proxy-users/batch`.
+    #[serde(rename = "proxy_users.create_batch")]
+    CreateProxyUsersBatch,
+    /// `PATCH` of `label`.
+    #[serde(rename = "proxy_users.update.label")]
+    UpdateLabel,
+    /// `PATCH` of `status`.
+    #[serde(rename = "proxy_users.update.status")]
+    UpdateStatus,
+    /// `PATCH` of `traffic_limit_bytes`.
+    #[serde(rename = "proxy_users.update.traffic_limit_bytes")]
+    UpdateTrafficLimit,
+    /// `PATCH` of `concurrency_max` / `rps_max`.
+    #[serde(rename = "proxy_users.update.rate_limits")]
+    UpdateRateLimits,
+    /// `PATCH` of `password` (a chosen password).
+    #[serde(rename = "proxy_users.update.password")]
+    SetPassword,
+    /// `POST /v1/proxy-users/{id}/rotate-password`.
+    #[serde(rename = "proxy_users.rotate_password")]
+    RotatePassword,
+    /// `DELETE /v1/proxy-users/{id}`.
+    #[serde(rename = "proxy_users.delete")]
+    DeleteProxyUser,
+    /// `GET /v1/usage`.
+    #[serde(rename = "usage.get")]
+    Usage,
+    /// `GET /v1/account`.
+    #[serde(rename = "account.get")]
+    Account,
+    /// `GET /v1/packages`.
+    #[serde(rename = "packages.list")]
+    Packages,
+    /// `GET /v1/packages/summary`.
+    #[serde(rename = "packages.summary")]
+    PackageSummary,
+}
+
+impl From<Capability> for CapabilityName {
+    fn from(c: Capability) -> Self {
+        match c {
+            Capability::ListProxyUsers => CapabilityName::ListProxyUsers,
+            Capability::GetProxyUser => CapabilityName::GetProxyUser,
+            Capability::CreateProxyUser => CapabilityName::CreateProxyUser,
+            Capability::CreateProxyUsersBatch => CapabilityName::CreateProxyUsersBatch,
+            Capability::UpdateLabel => CapabilityName::UpdateLabel,
+            Capability::UpdateStatus => CapabilityName::UpdateStatus,
+            Capability::UpdateTrafficLimit => CapabilityName::UpdateTrafficLimit,
+            Capability::UpdateRateLimits => CapabilityName::UpdateRateLimits,
+            Capability::SetPassword => CapabilityName::SetPassword,
+            Capability::RotatePassword => CapabilityName::RotatePassword,
+            Capability::DeleteProxyUser => CapabilityName::DeleteProxyUser,
+            Capability::Usage => CapabilityName::Usage,
+            Capability::Account => CapabilityName::Account,
+            Capability::Packages => CapabilityName::Packages,
+            Capability::PackageSummary => CapabilityName::PackageSummary,
+        }
+    }
+}
+
+/// The state of an account's circuit breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerStateName {
+    /// Calls flow.
+    Closed,
+    /// Calls fail fast (503 `upstream_unavailable`) until the cooldown ends.
+    Open,
+    /// One probe call is in flight; others fail fast.
+    HalfOpen,
+}
+
+impl From<BreakerState> for BreakerStateName {
+    fn from(state: BreakerState) -> Self {
+        match state {
+            BreakerState::Closed => BreakerStateName::Closed,
+            BreakerState::Open => BreakerStateName::Open,
+            BreakerState::HalfOpen => BreakerStateName::HalfOpen,
         }
     }
 }
@@ -86,10 +218,110 @@ impl From<ProxyUserStatus> for StatusName {
     }
 }
 
+/// Declares a string schema component with a pattern, for text the gateway checks exactly as
+/// the pattern says (ids, names, opaque cursors), so clients and test generators know the rule.
+macro_rules! text_schema {
+    ($name:ident, $description:literal, $pattern:expr, $min:expr, $max:expr, $example:expr) => {
+        #[doc = $description]
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .description(Some($description))
+                    .pattern(Some($pattern))
+                    .min_length(Some($min))
+                    .max_length(Some($max))
+                    .examples([$example])
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+text_schema!(
+    AccountName,
+    "A provider account's configured name: 1-64 characters of a-z 0-9 _ -, starting with a letter or digit.",
+    ACCOUNT_NAME_PATTERN,
+    1,
+    64,
+    "911proxy"
+);
+text_schema!(
+    ProxyUserIdText,
+    "A proxy user id: `<account>:<upstream id>` (911: the username; helodata: the `sub_…` id); the upstream part is 1-128 characters without control characters.",
+    PROXY_USER_ID_PATTERN,
+    3,
+    193,
+    "911proxy:user01"
+);
+text_schema!(
+    ApiKeyIdText,
+    "An API key id: `key_` and a ULID.",
+    API_KEY_ID_PATTERN,
+    30,
+    30,
+    "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX"
+);
+text_schema!(
+    CursorText,
+    "An opaque page cursor: the `next_cursor` of the previous page, passed back unchanged.",
+    CURSOR_PATTERN,
+    1,
+    4096,
+    "eyJhY2NvdW50IjoiOTExcHJveHkifQ"
+);
+
+/// `<account>:<upstream id>` as a JSON Schema pattern (see `ProxyUserId::from_str`).
+pub const PROXY_USER_ID_PATTERN: &str =
+    "^[a-z0-9][a-z0-9_-]{0,63}:[^\\u0000-\\u001f\\u007f-\\u009f]{1,128}$";
+/// `key_<ULID>` (Crockford base32, either case) as a JSON Schema pattern.
+pub const API_KEY_ID_PATTERN: &str = "^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$";
+/// The alphabet of cursors (unpadded base64url).
+pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]+$";
+
+/// A point in time given as a date (`2026-05-01`, midnight UTC) or an RFC 3339 time.
+pub struct DateOrDateTime;
+
+impl utoipa::PartialSchema for DateOrDateTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::Type;
+        use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat};
+        let string = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        AnyOfBuilder::new()
+            .item(string(KnownFormat::Date))
+            .item(string(KnownFormat::DateTime))
+            .description(Some(
+                "A date (`2026-05-01`, meaning midnight UTC) or an RFC 3339 time (`2026-05-01T08:00:00+08:00`).",
+            ))
+            .examples(["2026-05-01"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DateOrDateTime {}
+
 /// Parses a time parameter: an RFC 3339 timestamp, or a date (`YYYY-MM-DD`, meaning midnight UTC).
 pub fn parse_time_param(field: &str, value: &str) -> Result<OffsetDateTime, ApiError> {
     if let Ok(at) = OffsetDateTime::parse(value, &Rfc3339) {
-        return Ok(at.to_offset(time::UtcOffset::UTC));
+        // A time at the ends of the calendar may fall outside years 0000-9999 in UTC
+        // (0000-01-01T05:00+08:00, 9999-12-31T23:00-05:00): no provider can be asked about it.
+        return at
+            .checked_to_offset(time::UtcOffset::UTC)
+            .filter(|utc| (0..=9999).contains(&utc.year()))
+            .ok_or_else(|| {
+                ApiError::invalid_argument(
+                    field,
+                    format!("{field} is outside years 0000-9999 in UTC"),
+                )
+            });
     }
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(value, format)
@@ -102,6 +334,98 @@ pub fn parse_time_param(field: &str, value: &str) -> Result<OffsetDateTime, ApiE
                 ),
             )
         })
+}
+
+/// Deserializes an optional field that, when present, must hold a value: `null` is refused
+/// (the field's schema is not nullable), absence is `None` (with `#[serde(default)]`).
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// A JSON Schema `integer`: any JSON number whose fractional part is zero, so `5`, `5.0` and
+/// `5e0` are the same value (OpenAPI 3.1 follows JSON Schema 2020-12 here, and JSON encoders of
+/// many languages write whole floats as `5.0`). Used through the `whole_*` functions.
+struct Whole<T>(T);
+
+impl<'de, T: TryFrom<u64>> Deserialize<'de> for Whole<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+
+        impl<T: TryFrom<u64>> serde::de::Visitor<'_> for Visitor<T> {
+            type Value = Whole<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number within the field's range")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                T::try_from(v)
+                    .map(Whole)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+                    .and_then(|v| self.visit_u64(v))
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                // 2^64 is the first float past u64::MAX.
+                if v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+                    self.visit_u64(v as u64)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+
+        deserializer.deserialize_any(Visitor(std::marker::PhantomData))
+    }
+}
+
+/// An optional whole number (`null` or absent is `None`); see [`Whole`].
+pub fn whole_option<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    Option::<Whole<T>>::deserialize(deserializer).map(|v| v.map(|w| w.0))
+}
+
+/// An optional whole number that, when present, is not `null`; see [`present`].
+pub fn whole_present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    Whole::<T>::deserialize(deserializer).map(|w| Some(w.0))
+}
+
+/// A whole number that may be absent, `null` or a value; see [`double_option`].
+pub fn whole_double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    Option::<Whole<T>>::deserialize(deserializer).map(|v| Some(v.map(|w| w.0)))
+}
+
+/// A whole-number query parameter: absent is `None` (with `#[serde(default)]`), and a present
+/// value must be digits. serde_html_form reads `?limit=` as absent, which the document (an
+/// integer) does not allow.
+pub fn query_u32<'de, D>(deserializer: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse::<u32>().map(Some).map_err(|_| {
+        serde::de::Error::invalid_value(serde::de::Unexpected::Str(&text), &"a whole number")
+    })
 }
 
 /// Deserializes a field that may be absent (outer `None`), `null` (`Some(None)`) or a value.
@@ -117,6 +441,76 @@ where
 mod tests {
     use super::*;
 
+    #[derive(Debug, Deserialize)]
+    struct Numbers {
+        #[serde(default, deserialize_with = "whole_option")]
+        small: Option<u32>,
+        #[serde(default, deserialize_with = "whole_double_option")]
+        big: Option<Option<u64>>,
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats_but_not_with_a_fraction() {
+        let n: Numbers = serde_json::from_str(r#"{"small": 302.0, "big": 5368709120.0}"#).unwrap();
+        assert_eq!((n.small, n.big), (Some(302), Some(Some(5_368_709_120))));
+        let n: Numbers = serde_json::from_str(r#"{"small": 7, "big": null}"#).unwrap();
+        assert_eq!((n.small, n.big), (Some(7), Some(None)));
+        let n: Numbers = serde_json::from_str(r#"{}"#).unwrap();
+        assert_eq!((n.small, n.big), (None, None));
+        for bad in [
+            r#"{"small": 1.5}"#,
+            r#"{"small": -1}"#,
+            r#"{"small": 4294967296}"#,
+            r#"{"big": 1e20}"#,
+            r#"{"small": "3"}"#,
+        ] {
+            assert!(serde_json::from_str::<Numbers>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wire_enums_name_values_as_the_domain_does() {
+        let capabilities = [
+            Capability::ListProxyUsers,
+            Capability::GetProxyUser,
+            Capability::CreateProxyUser,
+            Capability::CreateProxyUsersBatch,
+            Capability::UpdateLabel,
+            Capability::UpdateStatus,
+            Capability::UpdateTrafficLimit,
+            Capability::UpdateRateLimits,
+            Capability::SetPassword,
+            Capability::RotatePassword,
+            Capability::DeleteProxyUser,
+            Capability::Usage,
+            Capability::Account,
+            Capability::Packages,
+            Capability::PackageSummary,
+        ];
+        for c in capabilities {
+            assert_eq!(
+                serde_json::to_value(CapabilityName::from(c)).unwrap(),
+                c.as_str()
+            );
+        }
+        for kind in [ProviderKind::Helodata, ProviderKind::Nine11] {
+            assert_eq!(
+                serde_json::to_value(ProviderName::from(kind)).unwrap(),
+                kind.as_str()
+            );
+        }
+        for state in [
+            BreakerState::Closed,
+            BreakerState::Open,
+            BreakerState::HalfOpen,
+        ] {
+            assert_eq!(
+                serde_json::to_value(BreakerStateName::from(state)).unwrap(),
+                state.as_str()
+            );
+        }
+    }
+
     #[test]
     fn time_parameters_accept_dates_and_rfc3339() {
         assert_eq!(
@@ -127,6 +521,13 @@ mod tests {
             parse_time_param("from", "2026-05-01T08:00:00+08:00").unwrap(),
             time::macros::datetime!(2026-05-01 00:00 UTC)
         );
+        for edge in ["0000-01-01T05:00:00+08:00", "9999-12-31T23:00:00-05:00"] {
+            assert_eq!(
+                parse_time_param("to", edge).unwrap_err().field.as_deref(),
+                Some("to"),
+                "{edge}"
+            );
+        }
         assert_eq!(
             parse_time_param("to", "yesterday")
                 .unwrap_err()

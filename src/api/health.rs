@@ -13,10 +13,30 @@ use crate::error::{ApiError, ErrorCode, Problem};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthStatus {
     /// `ok` (alive) or `ready` (store reachable and migrated).
-    pub status: String,
+    pub status: ProbeStatus,
     /// The store backend, on `/readyz`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub store: Option<String>,
+    pub store: Option<StoreBackend>,
+}
+
+/// What a probe found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeStatus {
+    /// The process is alive (`/healthz`).
+    Ok,
+    /// The gateway can serve (`/readyz`).
+    Ready,
+}
+
+/// The store the gateway keeps its keys and records in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreBackend {
+    /// PostgreSQL.
+    Postgres,
+    /// Embedded SQLite.
+    Sqlite,
 }
 
 /// The process is alive (no dependency is checked).
@@ -26,7 +46,7 @@ pub struct HealthStatus {
 ))]
 pub async fn healthz() -> Json<HealthStatus> {
     Json(HealthStatus {
-        status: "ok".to_string(),
+        status: ProbeStatus::Ok,
         store: None,
     })
 }
@@ -47,11 +67,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<HealthStatus>,
         .with_retry_after(1)
     })?;
     let store = match state.store.admin.backend() {
-        Backend::Postgres => "postgres",
-        Backend::Sqlite => "sqlite",
+        Backend::Postgres => StoreBackend::Postgres,
+        Backend::Sqlite => StoreBackend::Sqlite,
     };
     Ok(Json(HealthStatus {
-        status: "ready".to_string(),
-        store: Some(store.to_string()),
+        status: ProbeStatus::Ready,
+        store: Some(store),
     }))
 }

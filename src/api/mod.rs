@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_keys;
 pub mod audit_events;
 pub mod common;
+pub mod docs;
 pub mod health;
 pub mod openapi;
 pub mod packages;
@@ -62,26 +63,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The complete application router: routes, authentication on `/v1`, and the shared layers
 /// (outermost first: request id, trace span, request metrics, problem+json safety net, panic
-/// catcher, Server-Timing, deadline, body limit, then per `/v1` route: authentication, the audit
-/// log, the idempotency guard of writes). `/metrics` is here unless `PGW_METRICS_LISTEN` gives it
-/// a listener of its own.
+/// catcher, Server-Timing, deadline, body limit, then per route: the 405 gate, authentication
+/// (`/v1`), the audit log, the idempotency guard of writes). `/metrics` is here unless
+/// `PGW_METRICS_LISTEN` gives it a listener of its own.
 pub fn router(state: AppState) -> Router {
     let (router, mut spec) = routes().split_for_parts();
-    openapi::document_write_conventions(&mut spec);
+    openapi::document_conventions(&mut spec);
     let spec_json = openapi::render(&spec);
     let request_timeout: Duration = state.config.request_timeout;
     let body_limit = state.config.body_limit_bytes;
-    let mut router = router.route(
-        "/openapi.json",
-        axum::routing::get(move || async move { openapi::json_response(&spec_json) }),
-    );
-    if state.config.metrics_listen.is_none() {
-        router = router.route(
-            http::metrics::PATH,
-            axum::routing::get(http::metrics::handler),
-        );
-    }
-    router
+    let mut router = router
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             http::idempotency::layer,
@@ -94,6 +85,18 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             http::auth::layer,
         ))
+        .route_layer(middleware::from_fn_with_state(
+            http::method_gate::AllowedMethods::from_spec(&spec),
+            http::method_gate::layer,
+        ))
+        .merge(docs::router(spec_json));
+    if state.config.metrics_listen.is_none() {
+        router = router.route(
+            http::metrics::PATH,
+            axum::routing::get(http::metrics::handler),
+        );
+    }
+    router
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(

@@ -1,8 +1,6 @@
 //! The OpenAPI document: its fixed parts (info, security scheme, shared schemas) and rendering.
 //! Paths come from the `#[utoipa::path]` annotations on each handler.
 
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,9 +13,22 @@ use crate::error::{ErrorCode, Problem, UpstreamProblem};
         description = "One normalized REST API over the management APIs of residential-proxy providers (helodata, 911Proxy). Errors are RFC 9457 problem details (application/problem+json) with a `code` from a closed catalogue.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
-    components(schemas(Problem, ErrorCode, UpstreamProblem)),
+    paths(super::docs::openapi_document, super::docs::docs_ui),
+    // Schemas only parameters refer to: utoipa collects those of bodies by itself.
+    components(schemas(
+        Problem,
+        ErrorCode,
+        UpstreamProblem,
+        super::common::AccountName,
+        super::common::CursorText,
+        super::common::DateOrDateTime,
+        super::common::ProxyUserIdText,
+        super::common::ApiKeyIdText,
+        super::proxy_users::Include,
+    )),
     modifiers(&BearerAuth),
     tags(
+        (name = "docs", description = "This document and its interactive UI (no authentication)."),
         (name = "health", description = "Liveness and readiness probes (no authentication)."),
         (name = "api-keys", description = "API keys of the internal services that call the gateway (scope admin)."),
         (name = "providers", description = "The configured provider accounts and their capabilities."),
@@ -58,19 +69,27 @@ pub fn base() -> utoipa::openapi::OpenApi {
 /// The complete document as the router serves it.
 pub fn spec() -> utoipa::openapi::OpenApi {
     let mut spec = super::routes().split_for_parts().1;
-    document_write_conventions(&mut spec);
+    document_conventions(&mut spec);
     spec
 }
 
-/// Every write under `/v1` takes an optional `Idempotency-Key` header and may answer the
-/// guard's 409 / 422; documented here once instead of on every handler.
-pub fn document_write_conventions(spec: &mut utoipa::openapi::OpenApi) {
+/// What the shared layers add to operations, documented once here instead of on every handler:
+/// - every `/v1` operation: 401 (authentication), 500 (a bug), 503 (the store is down while the
+///   key is checked), 504 (the gateway's deadline);
+/// - every write (`POST`, `PATCH`, `DELETE` under `/v1`): the optional `Idempotency-Key`
+///   header, its guard's 400 / 409 / 422, 413 (the guard reads the body with the size limit),
+///   and `Idempotent-Replayed` on successful answers;
+/// - every operation with a required JSON body: 415;
+/// - `Retry-After` on every 409 and 503, `WWW-Authenticate` on every 401.
+pub fn document_conventions(spec: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
     use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-    use utoipa::openapi::{
-        ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Type,
-    };
+    use utoipa::openapi::{ObjectBuilder, RefOr, Required, Type};
 
-    let header: Parameter = ParameterBuilder::new()
+    use super::problems::problem;
+
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    let key_header: Parameter = ParameterBuilder::new()
         .name("Idempotency-Key")
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
@@ -80,43 +99,121 @@ pub fn document_write_conventions(spec: &mut utoipa::openapi::OpenApi) {
              with another request it is 422 `idempotency_key_reused`; while the first is running, 409 \
              `idempotency_key_in_use` with `Retry-After`. Records expire after PGW_IDEMPOTENCY_TTL_SECS.",
         ))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(64))))
+        .schema(Some(
+            string()
+                .min_length(Some(1))
+                .max_length(Some(64))
+                .pattern(Some("^[\\x20-\\x7E]{1,64}$"))
+                .examples(["onboard-acme-2026-05-01"]),
+        ))
         .build();
-    let problem = |description: &str| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build(),
-        )
-    };
+    let replayed = HeaderBuilder::new()
+        .schema(Some(string().enum_values(Some(["true"]))))
+        .description(Some(
+            "`true` when this is the stored answer of an earlier request with the same Idempotency-Key.",
+        ))
+        .build();
+    let retry_after = HeaderBuilder::new()
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        ))
+        .description(Some("Seconds to wait before sending the request again."))
+        .build();
+    let challenge = HeaderBuilder::new()
+        .schema(Some(string()))
+        .description(Some("`Bearer realm=\"proxy-gateway\"`"))
+        .build();
+
     for (path, item) in spec.paths.paths.iter_mut() {
-        if !path.starts_with("/v1/") {
-            continue;
-        }
-        for operation in [&mut item.post, &mut item.patch, &mut item.delete]
+        let v1 = path.starts_with("/v1/");
+        let writes = [&mut item.post, &mut item.patch, &mut item.delete];
+        let reads = [&mut item.get];
+        for (is_write, operation) in writes
             .into_iter()
-            .flatten()
+            .map(|op| (true, op))
+            .chain(reads.into_iter().map(|op| (false, op)))
+            .filter_map(|(w, op)| op.as_mut().map(|op| (w, op)))
         {
-            operation
-                .parameters
-                .get_or_insert_with(Vec::new)
-                .push(RefOr::T(header.clone()));
+            let json_body = operation.request_body.as_ref().is_some_and(|body| {
+                matches!(body, RefOr::T(body)
+                    if matches!(body.required, Some(Required::True))
+                        && body.content.contains_key("application/json"))
+            });
             let responses = &mut operation.responses.responses;
-            responses.entry("409".to_string()).or_insert_with(|| {
-                problem("idempotency_key_in_use: a request with this Idempotency-Key is still running (Retry-After); conflict: the change conflicts with the provider's state.")
-            });
-            responses.entry("422".to_string()).or_insert_with(|| {
-                problem("idempotency_key_reused: this Idempotency-Key was used with a different request.")
-            });
-            responses.entry("502".to_string()).or_insert_with(|| {
-                problem("outcome_unknown: the provider may have applied the change without answering; retry with the same Idempotency-Key.")
-            });
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem(description));
+            };
+            if v1 {
+                add(
+                    "401",
+                    "unauthenticated: missing, unknown or revoked API key.",
+                );
+                add(
+                    "500",
+                    "internal: an unexpected failure; the request id identifies it in the gateway's log.",
+                );
+                add(
+                    "503",
+                    "service_unavailable: the gateway's store is unavailable; wait `Retry-After` seconds.",
+                );
+                add(
+                    "504",
+                    "deadline_exceeded: the gateway did not finish within its own deadline.",
+                );
+            }
+            if v1 && is_write {
+                add(
+                    "400",
+                    "invalid_argument: the Idempotency-Key is malformed (or required by PGW_REQUIRE_IDEMPOTENCY_KEY and missing).",
+                );
+                add(
+                    "409",
+                    "idempotency_key_in_use: a request with this Idempotency-Key is still running; wait `Retry-After` seconds.",
+                );
+                add(
+                    "413",
+                    "payload_too_large: the body exceeds PGW_BODY_LIMIT_BYTES.",
+                );
+                add(
+                    "422",
+                    "idempotency_key_reused: this Idempotency-Key was used with a different request.",
+                );
+            }
+            if json_body {
+                add(
+                    "415",
+                    "unsupported_media_type: the body is not sent as `Content-Type: application/json`.",
+                );
+            }
+            for (status, response) in responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let header = match status.as_str() {
+                    "409" | "503" => Some(("Retry-After", &retry_after)),
+                    "401" => Some(("WWW-Authenticate", &challenge)),
+                    s if v1 && is_write && s.starts_with('2') => {
+                        Some(("Idempotent-Replayed", &replayed))
+                    }
+                    _ => None,
+                };
+                if let Some((name, header)) = header {
+                    response
+                        .headers
+                        .entry(name.to_string())
+                        .or_insert_with(|| RefOr::T(header.clone()));
+                }
+            }
+            if v1 && is_write {
+                operation
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(RefOr::T(key_header.clone()));
+            }
         }
     }
 }
@@ -126,14 +223,4 @@ pub fn render(spec: &utoipa::openapi::OpenApi) -> String {
     let mut text = spec.to_pretty_json().unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
     text
-}
-
-/// `GET /openapi.json`.
-pub fn json_response(body: &str) -> Response {
-    let mut response = body.to_string().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
 }

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
-use super::common::ProductName;
+use super::common::{AccountName, CursorText, ProductName, ProviderName};
 use super::pagination::link_header;
 use super::problems::ReadErrors;
 use crate::app::AppState;
 use crate::domain::api_keys::Scope;
-use crate::domain::packages::Package;
+use crate::domain::packages::{Package, PackageKind, PackageStatus};
 use crate::domain::pagination::{Cursor, page_limit};
 use crate::domain::services::packages::{self as service, SummaryEntry};
 use crate::error::ApiError;
@@ -27,31 +27,84 @@ use crate::http::extract::ApiQuery;
 pub struct PackageParams {
     /// Only these accounts (repeat the parameter); default: every account the key may use.
     #[serde(default)]
+    #[param(value_type = Option<Vec<AccountName>>, explode = true, style = Form)]
     pub account: Vec<String>,
     /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<CursorText>)]
     pub cursor: Option<String>,
     /// Items per page, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::common::query_u32")]
+    #[param(minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<u32>,
+}
+
+/// What kind of purchase a package is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PackageKindName {
+    /// A traffic or time package (911 user product).
+    Package,
+    /// A recurring subscription (helodata).
+    Subscription,
+    /// A batch of static IPs (helodata ISP).
+    IpBatch,
+}
+
+impl From<PackageKind> for PackageKindName {
+    fn from(kind: PackageKind) -> Self {
+        match kind {
+            PackageKind::Package => PackageKindName::Package,
+            PackageKind::Subscription => PackageKindName::Subscription,
+            PackageKind::IpBatch => PackageKindName::IpBatch,
+        }
+    }
+}
+
+/// Where a package is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PackageStatusName {
+    /// In force.
+    Active,
+    /// Being set up (helodata ISP batch provisioning).
+    Pending,
+    /// Paused or cancelled, still in force until its end.
+    Ending,
+    /// Past its end.
+    Expired,
+    /// A state the gateway does not know; see `provider_data`.
+    Other,
+}
+
+impl From<PackageStatus> for PackageStatusName {
+    fn from(status: PackageStatus) -> Self {
+        match status {
+            PackageStatus::Active => PackageStatusName::Active,
+            PackageStatus::Pending => PackageStatusName::Pending,
+            PackageStatus::Ending => PackageStatusName::Ending,
+            PackageStatus::Expired => PackageStatusName::Expired,
+            PackageStatus::Other => PackageStatusName::Other,
+        }
+    }
 }
 
 /// One package.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PackageView {
     /// `<account>:<upstream id>`.
+    #[schema(example = "911proxy:8812")]
     pub id: String,
     /// The account.
+    #[schema(value_type = AccountName)]
     pub account: String,
     /// `package` (911), `subscription` or `ip_batch` (helodata).
-    #[schema(example = "package")]
-    pub kind: String,
+    pub kind: PackageKindName,
     /// The product.
     pub product: ProductName,
     /// The provider's name or plan.
     pub name: Option<String>,
-    /// `active`, `pending`, `ending`, `expired` or `other`.
-    #[schema(example = "active")]
-    pub status: String,
+    /// Where the package is in its life.
+    pub status: PackageStatusName,
     /// Traffic included, in bytes, where stated.
     pub traffic_included_bytes: Option<u64>,
     /// Number of IPs, for IP packages.
@@ -72,10 +125,10 @@ impl From<Package> for PackageView {
         PackageView {
             id: p.id,
             account: p.account,
-            kind: p.kind.as_str().to_string(),
+            kind: p.kind.into(),
             product: p.product.into(),
             name: p.name,
-            status: p.status.as_str().to_string(),
+            status: p.status.into(),
             traffic_included_bytes: p.traffic_included_bytes,
             ip_count: p.ip_count,
             created_at: p.created_at,
@@ -141,6 +194,7 @@ pub async fn list_packages(
 pub struct SummaryParams {
     /// Only these accounts (repeat the parameter); default: every account the key may use.
     #[serde(default)]
+    #[param(value_type = Option<Vec<AccountName>>, explode = true, style = Form)]
     pub account: Vec<String>,
 }
 
@@ -148,9 +202,10 @@ pub struct SummaryParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PackageSummaryView {
     /// The account.
+    #[schema(value_type = AccountName)]
     pub account: String,
-    /// `helodata` or `911proxy`.
-    pub provider: String,
+    /// The account's provider.
+    pub provider: ProviderName,
     /// Every package's traffic.
     pub total_bytes: Option<u64>,
     /// Number of packages.
@@ -179,7 +234,7 @@ impl From<SummaryEntry> for PackageSummaryView {
         let s = e.summary;
         PackageSummaryView {
             account: e.account,
-            provider: e.provider.as_str().to_string(),
+            provider: e.provider.into(),
             total_bytes: s.total_bytes,
             total_count: s.total_count,
             remaining_bytes: s.remaining_bytes,
@@ -201,6 +256,7 @@ pub struct PackageSummaryList {
     pub data: Vec<PackageSummaryView>,
     /// Accounts left out because their provider cannot summarise (only when no account was named;
     /// naming such an account answers 501).
+    #[schema(value_type = Vec<AccountName>)]
     pub unsupported_accounts: Vec<String>,
 }
 

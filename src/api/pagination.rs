@@ -12,9 +12,11 @@ use crate::error::ApiError;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// The `next_cursor` of the previous page; omit for the first page.
+    #[param(value_type = Option<super::common::CursorText>)]
     pub cursor: Option<String>,
     /// Items per page, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
+    #[serde(default, deserialize_with = "super::common::query_u32")]
+    #[param(minimum = 1, maximum = 200, example = 50)]
     pub limit: Option<u32>,
 }
 

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response};
 
-fn problem(description: &str) -> RefOr<Response> {
+/// A problem+json response with `description`.
+pub fn problem(description: &str) -> RefOr<Response> {
     RefOr::T(
         ResponseBuilder::new()
             .description(description)
@@ -30,18 +31,18 @@ const BAD_INPUT: (&str, &str) = (
     "400",
     "invalid_argument: a parameter or body field is wrong (`field` names it), or the provider refused it.",
 );
-const UNAUTHENTICATED: (&str, &str) = (
-    "401",
-    "unauthenticated: missing, unknown or revoked API key.",
-);
 const FORBIDDEN: (&str, &str) = (
     "403",
     "permission_denied: the key lacks the scope or the provider account, or the provider does not allow this for the account (911 code 156, helodata kyc_required).",
 );
 const NOT_FOUND: (&str, &str) = ("404", "not_found: no such proxy user or account.");
+const REFUSED: (&str, &str) = (
+    "422",
+    "invalid_argument: the provider refused the input without naming a field. idempotency_key_reused (writes): this Idempotency-Key was used with a different request.",
+);
 const UNSUPPORTED: (&str, &str) = (
     "501",
-    "unsupported_by_provider: the account's provider cannot do this; `detail` names the operation and the account.",
+    "unsupported_by_provider: the account's provider cannot do this; `detail` names the operation and the account (`GET /v1/providers` lists each account's capabilities).",
 );
 const UPSTREAM_ERROR: (&str, &str) = (
     "502",
@@ -56,16 +57,17 @@ const TIMEOUT: (&str, &str) = (
     "upstream_timeout: the provider did not answer in time; deadline_exceeded: the gateway's own deadline passed.",
 );
 
-/// Errors of a read routed to providers.
+/// Errors of a read routed to providers. Authentication, the store and the deadline add 401,
+/// 500, 503 and 504 to every `/v1` operation (see `openapi::document_conventions`).
 pub struct ReadErrors;
 
 impl utoipa::IntoResponses for ReadErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         set(&[
             BAD_INPUT,
-            UNAUTHENTICATED,
             FORBIDDEN,
             NOT_FOUND,
+            REFUSED,
             UNSUPPORTED,
             UPSTREAM_ERROR,
             UNAVAILABLE,
@@ -74,14 +76,14 @@ impl utoipa::IntoResponses for ReadErrors {
     }
 }
 
-/// Errors of a write routed to providers.
+/// Errors of a write routed to providers; the conventions add the `Idempotency-Key` guard's
+/// 409 and 422, 413 and, for JSON bodies, 415.
 pub struct WriteErrors;
 
 impl utoipa::IntoResponses for WriteErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         set(&[
             BAD_INPUT,
-            UNAUTHENTICATED,
             (
                 "402",
                 "insufficient_balance: the provider account lacks the funds.",
@@ -90,17 +92,9 @@ impl utoipa::IntoResponses for WriteErrors {
             NOT_FOUND,
             (
                 "409",
-                "conflict: the change conflicts with the provider's state (e.g. the username exists).",
+                "conflict: the change conflicts with the provider's state (e.g. the username exists). idempotency_key_in_use: a request with this Idempotency-Key is still running (`Retry-After`).",
             ),
-            (
-                "413",
-                "payload_too_large: the body exceeds the configured limit.",
-            ),
-            ("415", "unsupported_media_type: the body is not JSON."),
-            (
-                "422",
-                "invalid_argument: the provider refused the input without naming a field.",
-            ),
+            REFUSED,
             UNSUPPORTED,
             (
                 "502",
@@ -109,5 +103,17 @@ impl utoipa::IntoResponses for WriteErrors {
             UNAVAILABLE,
             TIMEOUT,
         ])
+    }
+}
+
+/// The one error of a route that calls no provider and takes no input: the key lacks the scope.
+pub struct ScopeErrors;
+
+impl utoipa::IntoResponses for ScopeErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        set(&[(
+            "403",
+            "permission_denied: the key lacks the scope this route needs.",
+        )])
     }
 }

@@ -6,8 +6,8 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::common::ProductName;
-use super::problems::ReadErrors;
+use super::common::{AccountName, BreakerStateName, CapabilityName, ProductName, ProviderName};
+use super::problems::ScopeErrors;
 use crate::app::AppState;
 use crate::domain::api_keys::Scope;
 use crate::domain::services::providers as service;
@@ -18,21 +18,19 @@ use crate::http::auth::Caller;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderView {
     /// The account's name (the first part of every id).
-    #[schema(example = "911proxy")]
+    #[schema(value_type = AccountName)]
     pub name: String,
-    /// `helodata` or `911proxy`.
-    #[schema(example = "911proxy")]
-    pub kind: String,
+    /// The account's provider.
+    pub kind: ProviderName,
     /// Whether it is a simulated provider (sandbox mode).
     pub sandbox: bool,
     /// Products the provider sells.
     pub products: Vec<ProductName>,
     /// The normalized operations it supports; others answer 501 `unsupported_by_provider`.
     #[schema(example = json!(["proxy_users.list", "proxy_users.create"]))]
-    pub capabilities: Vec<String>,
-    /// The circuit breaker: `closed`, `open` or `half_open`.
-    #[schema(example = "closed")]
-    pub circuit_breaker: String,
+    pub capabilities: Vec<CapabilityName>,
+    /// The state of the account's circuit breaker.
+    pub circuit_breaker: BreakerStateName,
 }
 
 /// The accounts.
@@ -47,7 +45,7 @@ pub struct ProviderList {
 /// The provider accounts the key may use, with their capabilities.
 #[utoipa::path(get, path = "/providers", tag = "providers",
     security(("api_key" = [])),
-    responses((status = 200, description = "The accounts.", body = ProviderList), ReadErrors))]
+    responses((status = 200, description = "The accounts.", body = ProviderList), ScopeErrors))]
 pub async fn list_providers(
     State(state): State<AppState>,
     caller: Caller,
@@ -57,7 +55,7 @@ pub async fn list_providers(
         .into_iter()
         .map(|account| ProviderView {
             name: account.name.clone(),
-            kind: account.kind.as_str().to_string(),
+            kind: account.kind.into(),
             sandbox: account.sandbox,
             products: account
                 .adapter
@@ -70,9 +68,9 @@ pub async fn list_providers(
                 .adapter
                 .capabilities()
                 .iter()
-                .map(|c| c.as_str().to_string())
+                .map(|c| CapabilityName::from(*c))
                 .collect(),
-            circuit_breaker: account.client.breaker_state().as_str().to_string(),
+            circuit_breaker: account.client.breaker_state().into(),
         })
         .collect();
     Ok(Json(ProviderList {
@@ -81,15 +79,26 @@ pub async fn list_providers(
     }))
 }
 
+/// How a health call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthOutcome {
+    /// The provider answered as expected.
+    Ok,
+    /// The call failed; `error` says how.
+    Failed,
+}
+
 /// The outcome of one health call.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProviderHealth {
     /// The account.
+    #[schema(value_type = AccountName)]
     pub account: String,
-    /// `ok` or `failed`.
-    #[schema(example = "ok")]
-    pub outcome: String,
+    /// Whether the call succeeded.
+    pub outcome: HealthOutcome,
     /// Time the upstream call took, in milliseconds.
+    #[schema(minimum = 0.0, example = 42.125)]
     pub latency_ms: f64,
     /// What went wrong, when it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,9 +107,13 @@ pub struct ProviderHealth {
 
 /// Makes one cheap upstream call for the account and reports latency and outcome (200 either way).
 #[utoipa::path(get, path = "/providers/{name}/health", tag = "providers",
-    params(("name" = String, Path, description = "The account's name", example = "911proxy")),
+    params(("name" = AccountName, Path, description = "The account's name", example = "911proxy")),
     security(("api_key" = [])),
-    responses((status = 200, description = "The outcome.", body = ProviderHealth), ReadErrors))]
+    responses(
+        (status = 200, description = "The outcome, also when the call failed.", body = ProviderHealth),
+        (status = 403, description = "permission_denied: the key lacks the read scope or this account.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "not_found: no account of this name.", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn provider_health(
     State(state): State<AppState>,
     caller: Caller,
@@ -111,11 +124,10 @@ pub async fn provider_health(
     Ok(Json(ProviderHealth {
         account: report.account,
         outcome: if report.outcome.is_ok() {
-            "ok"
+            HealthOutcome::Ok
         } else {
-            "failed"
-        }
-        .to_string(),
+            HealthOutcome::Failed
+        },
         latency_ms: (report.latency.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
         error: report.outcome.err().map(|e| e.to_problem()),
     }))

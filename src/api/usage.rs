@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 
-use super::common::{ProductName, parse_time_param};
+use super::common::{
+    AccountName, DateOrDateTime, ProductName, ProxyUserIdText, RequestedProduct, parse_time_param,
+};
 use super::problems::ReadErrors;
 use crate::app::AppState;
 use crate::domain::api_keys::Scope;
@@ -44,16 +46,22 @@ impl From<GroupByName> for UsageGroupBy {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UsageParams {
-    /// Start, inclusive: a date (`2026-05-01`, midnight UTC) or an RFC 3339 time. Default: 7 days before `to`.
+    /// Start, inclusive: a date (`2026-05-01`, midnight UTC) or an RFC 3339 time; before `to`,
+    /// at most 366 days before it. Default: 7 days before `to`.
+    #[param(value_type = Option<DateOrDateTime>)]
     pub from: Option<String>,
     /// End, exclusive: a date or an RFC 3339 time. Default: now.
+    #[param(value_type = Option<DateOrDateTime>)]
     pub to: Option<String>,
     /// Only these accounts (repeat the parameter); default: every account the key may use.
     #[serde(default)]
+    #[param(value_type = Option<Vec<AccountName>>, explode = true, style = Form)]
     pub account: Vec<String>,
     /// Only this product.
-    pub product: Option<ProductName>,
-    /// Only this proxy user (`<account>:<upstream id>`).
+    pub product: Option<RequestedProduct>,
+    /// Only this proxy user (`<account>:<upstream id>`); its account must be among `account`
+    /// when that is given.
+    #[param(value_type = Option<ProxyUserIdText>)]
     pub proxy_user: Option<String>,
     /// Grouping; absent gives one total row per account.
     pub group_by: Option<GroupByName>,
@@ -63,6 +71,7 @@ pub struct UsageParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsageRowView {
     /// The account.
+    #[schema(value_type = AccountName)]
     pub account: String,
     /// The day (group_by=day).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,6 +79,7 @@ pub struct UsageRowView {
     pub day: Option<String>,
     /// The proxy user id (group_by=proxy_user).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ProxyUserIdText>)]
     pub proxy_user: Option<String>,
     /// The product (group_by=product).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,6 +119,16 @@ impl From<UsageRow> for UsageRowView {
 
 /// Usage over a window.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": "2026-05-01T00:00:00Z", "to": "2026-05-03T00:00:00Z", "group_by": "day",
+    "rows": [
+        {"account": "911proxy", "day": "2026-05-01", "bytes": 1048576, "bytes_in": null,
+         "bytes_out": null, "requests": null, "errors": null},
+        {"account": "helodata", "day": "2026-05-01", "bytes": 2097152, "bytes_in": 1048576,
+         "bytes_out": 1048576, "requests": 420, "errors": 3}
+    ],
+    "total_bytes": 3145728
+}))]
 pub struct UsageReportView {
     /// Start, inclusive (UTC).
     #[serde(with = "time::serde::rfc3339")]
@@ -143,7 +163,15 @@ pub async fn get_usage(
     };
     let from = match params.from.as_deref() {
         Some(from) => parse_time_param("from", from)?,
-        None => to - time::Duration::days(7),
+        None => to
+            .checked_sub(time::Duration::days(7))
+            .filter(|from| from.year() >= 0)
+            .ok_or_else(|| {
+                ApiError::invalid_argument(
+                    "from",
+                    "from defaults to 7 days before to, which is before year 0000; give from",
+                )
+            })?,
     };
     let proxy_user = params
         .proxy_user
@@ -157,7 +185,7 @@ pub async fn get_usage(
         from,
         to,
         accounts: params.account,
-        product: params.product.map(|p| p.to_domain("product")).transpose()?,
+        product: params.product.map(Into::into),
         proxy_user,
         group_by: params.group_by.map(Into::into),
     };

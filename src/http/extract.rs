@@ -55,32 +55,25 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
     }
 }
 
-/// Parses JSON and reports the path of the first wrong field.
+/// Parses JSON and reports the path of the first wrong field. The text is read as JSON first
+/// and only then as `T`, because serde_json reports a wrong type for an enum (`"status": 5`) as
+/// a syntax error without a path; this way only text that is not JSON is "not valid JSON".
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let inner = err.inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError::invalid_argument(
-                "body",
-                format!(
-                    "the body is not valid JSON (line {}, column {})",
-                    inner.line(),
-                    inner.column()
-                ),
-            );
-        }
-        let path = err.path().to_string();
-        let message = strip_position(&inner.to_string());
-        ApiError::invalid_argument(field_of(&path, &message), message)
-    })?;
-    deserializer.end().map_err(|_| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
         ApiError::invalid_argument(
             "body",
-            "the body has trailing characters after the JSON value",
+            format!(
+                "the body is not valid JSON (line {}, column {})",
+                err.line(),
+                err.column()
+            ),
         )
     })?;
-    Ok(value)
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let message = strip_position(&err.inner().to_string());
+        ApiError::invalid_argument(field_of(&path, &message), message)
+    })
 }
 
 /// An optional JSON body: no body (or an empty one) is `None`; a body must be valid JSON of `T`.
@@ -195,8 +188,35 @@ mod tests {
 
     #[test]
     fn malformed_json_names_the_body() {
-        let err = parse_json::<Body>(b"{\"name\": ").unwrap_err();
-        assert_eq!(err.field.as_deref(), Some("body"));
-        assert!(err.detail.contains("not valid JSON"));
+        for text in [&b"{\"name\": "[..], b"{\"name\": \"a\", \"scopes\": []} x"] {
+            let err = parse_json::<Body>(text).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("body"));
+            assert!(err.detail.contains("not valid JSON"), "{}", err.detail);
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct WithEnum {
+        status: Option<Status>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Status {
+        Enabled,
+    }
+
+    #[test]
+    fn a_wrong_type_for_an_enum_names_the_field() {
+        for text in [r#"{"status": 5}"#, r#"{"status": "paused"}"#] {
+            let err = parse_json::<WithEnum>(text.as_bytes()).unwrap_err();
+            assert_eq!(
+                err.field.as_deref(),
+                Some("status"),
+                "{text}: {}",
+                err.detail
+            );
+        }
     }
 }

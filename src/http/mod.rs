@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod extract;
 pub mod idempotency;
+pub mod method_gate;
 pub mod metrics;
 pub mod problem_fallback;
 pub mod request_id;

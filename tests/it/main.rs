@@ -11,6 +11,7 @@ mod docs;
 mod idempotency;
 mod lifecycle;
 mod normalized;
+mod schema_conformance;
 mod sim_control;
 mod sim_helodata;
 mod sim_nine11;

@@ -1,0 +1,190 @@
+"""Schemathesis hooks for the run against a sandbox gateway (scripts/openapi_checks.sh).
+
+They supply what a real client knows and the schema cannot say, as schemathesis' guide
+recommends for identifiers that must exist. They touch only values that stay valid: a
+schema-invalid (negative) case is never made valid, and checks are not changed here.
+
+In schema-valid (positive) cases only:
+- The `Idempotency-Key` is made unique per request. The header means "this exact request";
+  generated keys repeat ("0", the example), and a repeat with another request is correctly
+  refused with 422 `idempotency_key_reused`. Replays of the same request are covered by the
+  Rust integration tests (tests/it/idempotency.rs).
+- Provider account names are mapped onto the accounts that exist
+  (PGW_ST_ACCOUNTS, read from GET /v1/providers): a name matching the pattern but naming no
+  configured account is refused with 400, which no static schema can know.
+- Fields the target account's provider does not offer are left out, as a client reading
+  `GET /v1/providers` would (PGW_ST_CAPABILITIES): a traffic limit on helodata, rate caps on
+  911, a chosen password on helodata. Sending them is answered 501 unsupported_by_provider on
+  purpose (tested in tests/it/normalized); left in, they would be the only 5xx of the run.
+- `cursor` is dropped: a cursor is an opaque token that only the API issues (`next_cursor`);
+  random text in its alphabet is rightly 400. Paging is covered by the Rust integration tests.
+- `GET /v1/usage`: `to` (or `from`) is moved so that `from` < `to` <= `from` + 366 days when
+  they break that rule, which a query schema cannot state; otherwise nearly every generated
+  pair is refused (400) and the answer's schema would hardly be checked.
+
+In every case: a `DELETE /v1/api-keys/{id}` aimed at the run's own admin key
+(PGW_ST_PROTECTED_KEY_ID) is aimed at an id that does not exist instead (404); revoking the key
+the run authenticates with would turn every later case into a 401.
+
+One finding is set aside (`filter_failure`): ST301 "deleted resource still available" for
+`/v1/api-keys/{id}` only. DELETE there revokes a key and keeps it readable with
+`status: revoked` and `revoked_at` (README, "A first request"), on purpose, so operators see
+which keys existed and when they stopped working. That a revoked key no longer authenticates is
+tested in tests/it/api_keys.rs. The same check stays on for proxy users, which DELETE removes.
+"""
+
+import datetime
+import json
+import os
+import uuid
+import zlib
+from urllib.parse import unquote
+
+import schemathesis
+from schemathesis import GenerationMode
+
+ACCOUNTS = [a for a in os.environ.get("PGW_ST_ACCOUNTS", "").split(",") if a]
+PROTECTED_KEY_ID = os.environ.get("PGW_ST_PROTECTED_KEY_ID")
+# {"account": ["proxy_users.list", ...]}, from GET /v1/providers.
+CAPABILITIES = json.loads(os.environ.get("PGW_ST_CAPABILITIES", "{}"))
+# Body fields of proxy-user writes that need a capability beyond the operation's own.
+FIELD_CAPABILITY = {
+    "traffic_limit_bytes": "proxy_users.update.traffic_limit_bytes",
+    "concurrency_max": "proxy_users.update.rate_limits",
+    "rps_max": "proxy_users.update.rate_limits",
+}
+PROXY_USER_PATHS = ("/v1/proxy-users/{id}", "/v1/proxy-users/{id}/rotate-password")
+ABSENT_KEY_ID = "key_00000000000000000000000000"
+KEY_CHARS = set(range(0x20, 0x7F))
+
+
+def _account(name):
+    """A configured account, chosen deterministically from the generated name."""
+    if not ACCOUNTS or not isinstance(name, str):
+        return name
+    if name in ACCOUNTS:
+        return name
+    return ACCOUNTS[zlib.crc32(name.encode("utf-8", "surrogatepass")) % len(ACCOUNTS)]
+
+
+def _is_positive(case):
+    meta = case.meta
+    return meta is not None and meta.generation.mode == GenerationMode.POSITIVE
+
+
+def _instant(text):
+    """A `from`/`to` value as an aware datetime, or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc)
+        value = datetime.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+        return value if value.tzinfo else None
+    except ValueError:
+        return None
+
+
+def _rfc3339(value):
+    value = value.astimezone(datetime.timezone.utc)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z"
+
+
+def _usage_window(query):
+    start, end = _instant(query.get("from")), _instant(query.get("to"))
+    day = datetime.timedelta(days=1)
+    try:
+        if start and end and start < end <= start + 366 * day:
+            return
+        if start:
+            query["to"] = _rfc3339(start + day)
+        elif end:
+            query["from"] = _rfc3339(end - day)
+    except OverflowError:
+        pass
+
+
+def _id_account(raw):
+    """The account part of a proxy-user id path parameter (which may be percent-encoded)."""
+    text = unquote(raw) if isinstance(raw, str) else ""
+    return text.split(":", 1)[0] if ":" in text else None
+
+
+def _offered(account, fields, password_field):
+    """`fields` without those the account's provider does not offer."""
+    offered = CAPABILITIES.get(account)
+    if offered is None or not isinstance(fields, dict):
+        return fields
+    needs = dict(FIELD_CAPABILITY)
+    if password_field:
+        needs["password"] = "proxy_users.update.password"
+    return {k: v for k, v in fields.items() if needs.get(k) is None or needs[k] in offered}
+
+
+def _only_offered(case, path, method):
+    body = case.body
+    if path == "/v1/proxy-users" and method == "post" and isinstance(body, dict):
+        case.body = _offered(body.get("account"), body, password_field=False)
+    elif path == "/v1/proxy-users/batch" and isinstance(body, dict) and isinstance(body.get("users"), list):
+        body["users"] = [_offered(body.get("account"), user, password_field=False) for user in body["users"]]
+    elif path in PROXY_USER_PATHS and method in ("patch", "post") and isinstance(body, dict):
+        account = _id_account((case.path_parameters or {}).get("id"))
+        trimmed = _offered(account, body, password_field=True)
+        if method == "patch" and body and not trimmed:
+            trimmed = {"status": "enabled"}  # the patch must still change something
+        case.body = trimmed
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    params = case.path_parameters
+    if (
+        PROTECTED_KEY_ID
+        and case.operation.path == "/v1/api-keys/{id}"
+        and case.operation.method.lower() == "delete"
+        and params
+        and params.get("id") == PROTECTED_KEY_ID
+    ):
+        params["id"] = ABSENT_KEY_ID
+    if not _is_positive(case):
+        return
+    headers = case.headers
+    if headers:
+        for name in list(headers):
+            if name.lower() != "idempotency-key":
+                continue
+            value = headers[name]
+            if isinstance(value, str) and 1 <= len(value) <= 64 and all(ord(c) in KEY_CHARS for c in value):
+                headers[name] = "st-" + uuid.uuid4().hex
+    query = case.query
+    if query:
+        if "account" in query:
+            value = query["account"]
+            query["account"] = [_account(v) for v in value] if isinstance(value, list) else _account(value)
+        if isinstance(query.get("proxy_user"), str) and ":" in query["proxy_user"]:
+            account, upstream = query["proxy_user"].split(":", 1)
+            query["proxy_user"] = _account(account) + ":" + upstream
+        query.pop("cursor", None)
+        if case.operation.path == "/v1/usage":
+            _usage_window(query)
+    body = case.body
+    if isinstance(body, dict) and "account" in body:
+        body["account"] = _account(body["account"])
+    path, method = case.operation.path, case.operation.method.lower()
+    if path in PROXY_USER_PATHS and params and _id_account(params.get("id")):
+        # Account names need no percent-encoding, so the raw value starts with the name.
+        account = _id_account(params["id"])
+        params["id"] = _account(account) + params["id"][len(account):]
+    _only_offered(case, path, method)
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response):
+    revoked_key_read = (
+        getattr(failure, "code", None) == "ST301"
+        and case.operation.path == "/v1/api-keys/{id}"
+        and case.operation.method.lower() == "get"
+        and response.status_code == 200
+        and '"status":"revoked"' in response.text
+    )
+    return not revoked_key_read

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 
+use super::common::AuditEventIdText;
 use super::pagination::link_header;
 use crate::app::AppState;
 use crate::domain::api_keys::Scope;
@@ -249,8 +250,10 @@ pub struct AuditEventList {
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Events at or after this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
     pub from: Option<String>,
     /// Events before this time (RFC 3339, exclusive).
+    #[param(value_type = Option<String>, format = DateTime)]
     pub to: Option<String>,
     /// The API key that made the request (`key_<ULID>`).
     pub actor: Option<String>,
@@ -276,8 +279,8 @@ pub struct AuditQuery {
 }
 
 fn parse_time(field: &str, value: Option<&str>) -> Result<Option<OffsetDateTime>, ApiError> {
+    // An empty value is not a time: refused like any other bad one, as the document says.
     value
-        .filter(|v| !v.is_empty())
         .map(|v| {
             OffsetDateTime::parse(v, &Rfc3339).map_err(|_| {
                 ApiError::invalid_argument(
@@ -445,7 +448,7 @@ fn export(state: &AppState, filter: AuditFilter, after: Option<EventKey>) -> Res
 
 /// Reads one audit event.
 #[utoipa::path(get, path = "/audit-events/{id}", tag = "audit",
-    params(("id" = String, Path, description = "`aud_<ULID>`", example = "aud_01JDQ7A2V5K8M3N6P9R2T4W7XZ")),
+    params(("id" = AuditEventIdText, Path, description = "`aud_<ULID>`", example = "aud_01JDQ7A2V5K8M3N6P9R2T4W7XZ")),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The event.", body = AuditEventView),

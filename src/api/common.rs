@@ -267,6 +267,14 @@ text_schema!(
     "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX"
 );
 text_schema!(
+    AuditEventIdText,
+    "An audit event id: `aud_` and a ULID.",
+    AUDIT_EVENT_ID_PATTERN,
+    30,
+    30,
+    "aud_01JDQ7A2V5K8M3N6P9R2T4W7XZ"
+);
+text_schema!(
     CursorText,
     "An opaque page cursor: the `next_cursor` of the previous page, passed back unchanged.",
     CURSOR_PATTERN,
@@ -280,6 +288,8 @@ pub const PROXY_USER_ID_PATTERN: &str =
     "^[a-z0-9][a-z0-9_-]{0,63}:[^\\u0000-\\u001f\\u007f-\\u009f]{1,128}$";
 /// `key_<ULID>` (Crockford base32, either case) as a JSON Schema pattern.
 pub const API_KEY_ID_PATTERN: &str = "^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$";
+/// An audit event id as a JSON Schema pattern.
+pub const AUDIT_EVENT_ID_PATTERN: &str = "^aud_[0-9A-HJKMNP-TV-Z]{26}$";
 /// The alphabet of cursors (unpadded base64url).
 pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]+$";
 

@@ -24,6 +24,7 @@ use crate::error::{ErrorCode, Problem, UpstreamProblem};
         super::common::DateOrDateTime,
         super::common::ProxyUserIdText,
         super::common::ApiKeyIdText,
+        super::common::AuditEventIdText,
         super::proxy_users::Include,
     )),
     modifiers(&BearerAuth),

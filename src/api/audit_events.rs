@@ -537,7 +537,8 @@ pub struct VerifyReportView {
     /// The hash of the last seal (hex). Keep it elsewhere: the chain alone cannot show that its
     /// newest events were removed together with their seals.
     pub head_hash: Option<String>,
-    /// Events not sealed yet (pending, or completed moments ago).
+    /// Events not sealed yet when the walk began (pending, or completed moments ago): a report
+    /// with 0 here checked every event that existed when it was asked for.
     pub unsealed: u64,
     /// Where retention cut the chain, if it did.
     pub checkpoint: Option<CheckpointView>,

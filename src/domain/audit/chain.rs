@@ -159,7 +159,7 @@ pub struct VerifyReport {
     /// The hash of the last seal checked (hex): record it elsewhere to detect the removal of the
     /// newest events.
     pub head_hash: Option<String>,
-    /// Events not sealed yet (pending, or completed in the last moments).
+    /// Events not sealed yet when the walk began (pending, or completed in the last moments).
     pub unsealed: u64,
     /// Where retention cut the chain, if it did.
     pub checkpoint: Option<Checkpoint>,
@@ -170,6 +170,9 @@ pub struct VerifyReport {
 /// Walks the whole chain in sequence order, a page at a time, and reports the first event
 /// where it breaks. Memory stays constant whatever the log's size.
 pub async fn verify(store: &dyn AuditStore) -> Result<VerifyReport, StoreError> {
+    // Counted before the walk: a sealer running meanwhile only adds seals the walk then sees,
+    // so `unsealed == 0` always comes with every event that existed being checked.
+    let unsealed = store.unsealed_count().await?;
     let checkpoint = store.checkpoint().await?;
     let mut walk = Walk::new(checkpoint.clone());
     let mut after: Option<i64> = None;
@@ -178,7 +181,7 @@ pub async fn verify(store: &dyn AuditStore) -> Result<VerifyReport, StoreError> 
         let full = page.len() == VERIFY_PAGE as usize;
         for link in &page {
             if walk.check(link).is_some() {
-                return Ok(walk.report(store.unsealed_count().await?, checkpoint));
+                return Ok(walk.report(unsealed, checkpoint));
             }
         }
         match page.last() {
@@ -199,7 +202,7 @@ pub async fn verify(store: &dyn AuditStore) -> Result<VerifyReport, StoreError> 
             ),
         });
     }
-    Ok(walk.report(store.unsealed_count().await?, checkpoint))
+    Ok(walk.report(unsealed, checkpoint))
 }
 
 /// The state of a walk along the chain.

@@ -12,10 +12,15 @@ with exactly the environment the compose file gives the `gateway` service:
     (free local ports instead of the container's, which may be taken here).
 
 Then it checks what an operator relies on: /readyz answers 200, the Dockerfile's HEALTHCHECK
-command exits 0, the first admin key works on an authenticated request, /metrics shows that
-request, the logs are JSON, and the STOPSIGNAL stops it cleanly. It runs twice: with .env.example
-as committed, and with its sandbox block uncommented (the simulators as their own processes,
-started with the commands of the compose `sandbox` profile).
+command exits 0, the first admin key works on an authenticated request and a write, /metrics
+shows that request, the logs are JSON, and the STOPSIGNAL stops it cleanly. It runs twice:
+
+  * `gateway`, as `docker compose up` runs it: the local database is prepared like the postgres
+    service prepares its volume (the owner role, then the init scripts of deploy/postgres/initdb
+    run as they are), the gateway migrates as the owner and serves as the restricted role, and
+    that role is shown unable to rewrite or delete audit events;
+  * `gateway-sandbox`, as `docker compose --profile sandbox up` runs it: the simulators as their
+    own processes, started with the commands of their services, and the gateway wired to them.
 
 Usage: scripts/compose_smoke.py --binary target/release/proxy-gateway
 Needs: docker-compose (Debian's package), psql, a Postgres server (--admin-url), PyYAML.
@@ -112,20 +117,6 @@ def dockerfile_runtime(path: Path) -> dict:
     return stage
 
 
-def sandbox_env_text(env_text: str) -> str:
-    """.env.example with its sandbox block uncommented, as README tells operators to do."""
-    out, in_block = [], False
-    for line in env_text.splitlines():
-        if line.startswith("# --- Sandbox profile"):
-            in_block = True
-        elif line.startswith("# ---"):
-            in_block = False
-        elif in_block and re.match(r"# [A-Z0-9_]+=", line):
-            line = line[2:]
-        out.append(line)
-    return "\n".join(out) + "\n"
-
-
 def documented_settings(binary: Path) -> set[str]:
     """Every PGW_* variable the binary's --help documents (one SETTINGS table drives it)."""
     help_text = subprocess.run([str(binary), "--help"], capture_output=True, text=True,
@@ -148,10 +139,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http(method: str, url: str, token: str | None = None, timeout: float = 10.0):
-    request = urllib.request.Request(url, method=method)
+def http(method: str, url: str, token: str | None = None, timeout: float = 10.0,
+         body: dict | None = None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, method=method, data=data)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.headers, response.read().decode()
@@ -159,17 +154,17 @@ def http(method: str, url: str, token: str | None = None, timeout: float = 10.0)
         return err.code, err.headers, err.read().decode()
 
 
-def psql(admin_url: str, sql: str) -> None:
-    subprocess.run(["psql", admin_url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True,
-                   capture_output=True, text=True)
+def psql(url: str, sql: str, check_ok: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=check_ok,
+                          capture_output=True, text=True)
 
 
 class Process:
     """A started process whose stderr is collected in the background."""
 
-    def __init__(self, argv: list[str], env: dict, name: str):
+    def __init__(self, argv: list[str], env: dict, name: str, cwd: Path | None = None):
         self.name = name
-        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stderr: list[str] = []
         self.stdout: list[str] = []
@@ -247,69 +242,146 @@ def static_checks(config: dict, runtime: dict, settings: set[str]) -> None:
     stop = gateway.get("stop_grace_period", "10s")
     check(stop.endswith("s") and int(stop[:-1]) > grace,
           f"stop_grace_period {stop} exceeds PGW_SHUTDOWN_GRACE_SECS {grace}")
-    unknown = sorted(k for k in {**runtime["env"], **env} if k.startswith("PGW_")
-                     and k not in settings)
-    check(not unknown, f"every PGW_* variable given to the gateway is a setting: {unknown}")
-    for sim in ("sim-helodata", "sim-911proxy"):
-        check(services[sim].get("profiles") == ["sandbox"], f"{sim} is in the sandbox profile")
+    for name in ("gateway", "gateway-sandbox"):
+        given = {**runtime["env"], **services[name]["environment"]}
+        unknown = sorted(k for k in given if k.startswith("PGW_") and k not in settings)
+        check(not unknown, f"every PGW_* variable given to {name} is a setting: {unknown}")
+    for name in ("sim-helodata", "sim-911proxy", "gateway-sandbox"):
+        check(services[name].get("profiles") == ["sandbox"], f"{name} is in the sandbox profile")
+    check(set(services["gateway-sandbox"]["depends_on"]) == {"sim-helodata", "sim-911proxy"},
+          "gateway-sandbox waits for both simulators")
+
+    # Two roles: the gateway migrates as the owner the postgres image creates and serves as the
+    # role the init scripts create.
+    pg_env = postgres["environment"]
+    serving = urllib.parse.urlsplit(env["PGW_DATABASE_URL"])
+    owner = urllib.parse.urlsplit(env.get("PGW_MIGRATE_DATABASE_URL") or "")
+    check(owner.scheme == "postgres", "gateway migrates over PGW_MIGRATE_DATABASE_URL")
+    for url, user, password, what in (
+            (owner, "POSTGRES_USER", "POSTGRES_PASSWORD", "PGW_MIGRATE_DATABASE_URL"),
+            (serving, "GATEWAY_DB_USER", "GATEWAY_DB_PASSWORD", "PGW_DATABASE_URL")):
+        check(url.hostname == "postgres" and (url.port or 5432) == 5432,
+              f"{what} points at the postgres service")
+        check(url.username == pg_env[user] and url.password == pg_env[password],
+              f"{what} uses the postgres service's {user} and {password}")
+        check(url.path == f"/{pg_env['POSTGRES_DB']}", f"{what} uses POSTGRES_DB")
+    check(serving.username != owner.username, "the serving role is not the owner")
+    check(init_scripts(postgres), "the postgres service runs deploy/postgres/initdb")
 
 
-def run_phase(name: str, env_text: str, args, runtime: dict, settings: set[str]) -> None:
-    log(f"phase '{name}'")
+def init_scripts(postgres: dict) -> list[Path]:
+    """The repository's scripts the postgres service mounts at /docker-entrypoint-initdb.d."""
+    for volume in postgres["volumes"]:
+        source, _, rest = volume.partition(":")
+        if rest.split(":")[0] == "/docker-entrypoint-initdb.d" and "/deploy/" in source:
+            folder = ROOT / ("deploy/" + source.split("/deploy/", 1)[1])
+            return sorted(p for p in folder.glob("*.sh") if os.access(p, os.X_OK))
+    return []
+
+
+def prepare_database(args, postgres: dict, env: dict, suffix: str) -> list[str]:
+    """The database the postgres service would create on an empty volume, on the local server:
+    the owner role (superuser in the image; here it may create roles), the database, then the
+    init scripts run as they are. Rewrites both URLs to it; returns what to drop afterwards."""
+    owner, serving, database = f"pgw_smoke_{suffix}", f"pgw_smoke_{suffix}_app", \
+        f"pgw_smoke_{suffix}"
+    local = urllib.parse.urlsplit(args.admin_url)
+    psql(args.admin_url, f"CREATE ROLE \"{owner}\" LOGIN CREATEROLE")
+    psql(args.admin_url, f"CREATE DATABASE \"{database}\" OWNER \"{owner}\"")
+    script_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                  **{k: str(v) for k, v in postgres["environment"].items()},
+                  "POSTGRES_USER": owner, "POSTGRES_DB": database, "GATEWAY_DB_USER": serving,
+                  "PGHOST": local.hostname or "127.0.0.1", "PGPORT": str(local.port or 5432)}
+    for script in init_scripts(postgres):
+        ran = subprocess.run(["sh", str(script)], env=script_env, capture_output=True,
+                             text=True)
+        check(ran.returncode == 0, f"{script.name} runs: {ran.stdout}{ran.stderr}")
+        check(postgres["environment"]["GATEWAY_DB_PASSWORD"] not in ran.stdout + ran.stderr,
+              f"{script.name} does not print the password")
+    for variable, role in (("PGW_MIGRATE_DATABASE_URL", owner), ("PGW_DATABASE_URL", serving)):
+        url = urllib.parse.urlsplit(env[variable])
+        env[variable] = urllib.parse.urlunsplit(url._replace(
+            netloc=f"{role}:{url.password or ''}@{local.hostname}:{local.port or 5432}",
+            path=f"/{database}"))
+    return [f"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)",
+            f"DROP ROLE IF EXISTS \"{serving}\"", f"DROP ROLE IF EXISTS \"{owner}\""]
+
+
+def start_simulators(services: dict, service: str, env: dict, binary: str, runtime: dict,
+                     base: dict, processes: list) -> None:
+    """The simulators `service` depends on, started with their services' commands on free
+    ports; the gateway's base URLs are pointed at them."""
+    for sim, variable in (("sim-helodata", "PGW_HELODATA_BASE_URL"),
+                          ("sim-911proxy", "PGW_911PROXY_BASE_URL")):
+        check(sim in services[service]["depends_on"], f"{service} depends on {sim}")
+        command = list(services[sim]["command"])
+        listen_index = command.index("--listen") + 1
+        sim_host, sim_port = command[listen_index].rsplit(":", 1)
+        local_port = free_port()
+        command[listen_index] = f"{sim_host}:{local_port}"
+        rewritten, pointed_port = rewrite_host(env[variable], sim, f"127.0.0.1:{local_port}")
+        check(pointed_port == int(sim_port), f"{variable} uses the port {sim} listens on")
+        env[variable] = rewritten
+        process = Process([binary, *runtime["entrypoint"][1:], *command],
+                          {**base, **runtime["env"]}, sim)
+        processes.append(process)
+        probe = [binary if a == runtime["entrypoint"][0] else a
+                 for a in services[sim]["healthcheck"]["test"][1:]]
+        probe = [a.replace(f":{sim_port}/", f":{local_port}/") for a in probe]
+        wait_until(f"{sim}'s health check",
+                   lambda: subprocess.run(probe, capture_output=True).returncode == 0, 30,
+                   process)
+
+
+def check_serving_role(env: dict, gateway: "Process") -> None:
+    """What the two-role setup promises: the gateway says it prepared the serving role, and
+    that role, over its own connection, may read the audit log but neither rewrite nor
+    delete it."""
+    check("serving role prepared" in gateway.output()
+          and "owns the audit log" not in gateway.output(),
+          "the gateway prepared a serving role that does not own the audit log")
+    url = env["PGW_DATABASE_URL"]
+    count = psql(url, "SELECT count(*) FROM audit_events")
+    check(int(count.stdout.strip()) >= 1, f"the serving role reads the audit log: {count.stdout}")
+    for statement in ("UPDATE audit_events SET method = 'GET'", "DELETE FROM audit_events",
+                      "TRUNCATE audit_events"):
+        refused = psql(url, statement, check_ok=False)
+        check(refused.returncode != 0 and "permission denied" in refused.stderr,
+              f"the serving role may not {statement.split()[0]}: {refused.stderr}")
+
+
+def run_phase(name: str, service: str, env_text: str, args, runtime: dict,
+              settings: set[str]) -> None:
+    log(f"phase '{name}' (service {service})")
     workdir = Path(tempfile.mkdtemp(prefix="pgw-compose-smoke-"))
     config = resolve_compose(env_text, workdir)
     static_checks(config, runtime, settings)
     services = config["services"]
     gateway_env = {k: ("" if v is None else str(v))
-                   for k, v in services["gateway"]["environment"].items()}
+                   for k, v in services[service]["environment"].items()}
     env = {**runtime["env"], **gateway_env}
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     binary = str(Path(args.binary).resolve())
     processes: list[Process] = []
-    suffix = secrets.token_hex(4)
-    database, role = f"pgw_smoke_{suffix}", f"pgw_smoke_{suffix}"
+    cleanup: list[str] = []
+    # Stands in for the image's WORKDIR (a relative sqlite:// path lands in its volume).
+    state = workdir / "state"
+    state.mkdir()
     try:
-        # The database the postgres service would create, on the local server instead.
-        url = urllib.parse.urlsplit(env["PGW_DATABASE_URL"])
-        check(url.hostname == "postgres" and (url.port or 5432) == 5432,
-              "PGW_DATABASE_URL points at the postgres service")
-        psql(args.admin_url, f"CREATE ROLE \"{role}\" LOGIN")
-        psql(args.admin_url, f"CREATE DATABASE \"{database}\" OWNER \"{role}\"")
-        local = urllib.parse.urlsplit(args.admin_url)
-        env["PGW_DATABASE_URL"] = urllib.parse.urlunsplit(url._replace(
-            netloc=f"{role}:{url.password or ''}@{local.hostname}:{local.port or 5432}",
-            path=f"/{database}"))
+        on_postgres = env["PGW_DATABASE_URL"].startswith("postgres")
+        if on_postgres:
+            cleanup = prepare_database(args, services["postgres"], env, secrets.token_hex(4))
         host, _ = env["PGW_LISTEN"].rsplit(":", 1)
         port = free_port()
         env["PGW_LISTEN"] = f"{host}:{port}"
         gateway_url = f"http://127.0.0.1:{port}"
 
-        sandboxed = "sandbox" in env.get("COMPOSE_PROFILES", "").split(",")
+        sandboxed = "sandbox" in services[service].get("profiles", [])
         if sandboxed:
-            for service, variable in (("sim-helodata", "PGW_HELODATA_BASE_URL"),
-                                      ("sim-911proxy", "PGW_911PROXY_BASE_URL")):
-                command = list(services[service]["command"])
-                listen_index = command.index("--listen") + 1
-                sim_host, sim_port = command[listen_index].rsplit(":", 1)
-                local_port = free_port()
-                command[listen_index] = f"{sim_host}:{local_port}"
-                rewritten, pointed_port = rewrite_host(env[variable], service,
-                                                       f"127.0.0.1:{local_port}")
-                check(pointed_port == int(sim_port),
-                      f"{variable} uses the port {service} listens on ({sim_port})")
-                env[variable] = rewritten
-                sim = Process([binary, *runtime["entrypoint"][1:], *command],
-                              {**base, **runtime["env"]}, service)
-                processes.append(sim)
-                probe = [binary if a == runtime["entrypoint"][0] else a
-                         for a in services[service]["healthcheck"]["test"][1:]]
-                probe = [a.replace(f":{sim_port}/", f":{local_port}/") for a in probe]
-                wait_until(f"{service}'s health check",
-                           lambda: subprocess.run(probe, capture_output=True).returncode == 0,
-                           30, sim)
+            start_simulators(services, service, env, binary, runtime, base, processes)
 
         argv = [binary, *runtime["entrypoint"][1:], *runtime["cmd"]]
-        gateway = Process(argv, {**base, **env}, "gateway")
+        gateway = Process(argv, {**base, **env}, service, cwd=state)
         processes.append(gateway)
         wait_until("/readyz 200", lambda: _status(f"{gateway_url}/readyz") == 200, 90, gateway)
         check(gateway.proc.poll() is None, "gateway is running")
@@ -328,6 +400,9 @@ def run_phase(name: str, env_text: str, args, runtime: dict, settings: set[str])
         status, _, body = http("GET", f"{gateway_url}/v1/api-keys", token)
         check(status == 200, f"authenticated request: {status} {body}")
         check(json.loads(body)["data"][0]["name"] == "bootstrap-admin", body)
+        status, _, body = http("POST", f"{gateway_url}/v1/api-keys", token,
+                               body={"name": "smoke-reader", "scopes": ["read"]})
+        check(status == 201, f"a write (an audited admin action): {status} {body}")
 
         status, _, body = http("GET", f"{gateway_url}/v1/proxy-users?limit=200", token)
         check(status == 200, f"proxy users through the providers: {status} {body}")
@@ -336,14 +411,19 @@ def run_phase(name: str, env_text: str, args, runtime: dict, settings: set[str])
         if sandboxed:
             check("SANDBOX MODE" not in gateway.output(),
                   "the gateway uses the simulator containers, not in-process ones")
-            for variable, path in (("PGW_HELODATA_BASE_URL", "/__sim/calls"),
-                                   ("PGW_911PROXY_BASE_URL", "/__sim/calls")):
+            for variable in ("PGW_HELODATA_BASE_URL", "PGW_911PROXY_BASE_URL"):
                 sim_url = urllib.parse.urlsplit(env[variable])
-                status, _, calls = http("GET", f"http://{sim_url.netloc}{path}")
+                status, _, calls = http("GET", f"http://{sim_url.netloc}/__sim/calls")
                 check(status == 200 and json.loads(calls)["calls"],
                       f"{variable} simulator received the gateway's calls")
         else:
             check("SANDBOX MODE" in gateway.output(), "no account configured: sandbox mode")
+        if on_postgres:
+            check_serving_role(env, gateway)
+        elif env["PGW_DATABASE_URL"].startswith("sqlite://./"):
+            relative = env["PGW_DATABASE_URL"].removeprefix("sqlite://./")
+            check((state / relative).is_file(),
+                  "the SQLite database is in the working directory (the service's volume)")
 
         metrics_token = env.get("PGW_METRICS_TOKEN") or None
         status, headers, text = http("GET", f"{gateway_url}/metrics", metrics_token)
@@ -353,9 +433,10 @@ def run_phase(name: str, env_text: str, args, runtime: dict, settings: set[str])
         served = sample(text, 'pgw_http_requests_total{method="GET",route="/v1/api-keys",'
                               'status="200"}')
         check(served == 1.0, f"/metrics counts the authenticated request: {served}")
-        pool_max = sample(text, 'pgw_store_pool_max_connections{backend="postgres"}')
+        backend = "postgres" if on_postgres else "sqlite"
+        pool_max = sample(text, f'pgw_store_pool_max_connections{{backend="{backend}"}}')
         check(pool_max == float(env.get("PGW_DATABASE_MAX_CONNECTIONS") or 10),
-              f"the store pool is Postgres with the configured size: {pool_max}")
+              f"the store pool is {backend} with the configured size: {pool_max}")
         upstream = [line for line in text.splitlines()
                     if line.startswith("pgw_upstream_requests_total{")]
         check(len(upstream) >= 2, f"upstream calls are counted: {upstream}")
@@ -378,11 +459,8 @@ def run_phase(name: str, env_text: str, args, runtime: dict, settings: set[str])
     finally:
         for process in processes:
             process.stop()
-        subprocess.run(["psql", args.admin_url, "-qAtc",
-                        f"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"],
-                       capture_output=True)
-        subprocess.run(["psql", args.admin_url, "-qAtc", f"DROP ROLE IF EXISTS \"{role}\""],
-                       capture_output=True)
+        for statement in cleanup:
+            psql(args.admin_url, statement, check_ok=False)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -411,8 +489,8 @@ def main() -> int:
     settings = documented_settings(Path(args.binary))
     env_text = (ROOT / ".env.example").read_text()
     try:
-        run_phase("default", env_text, args, runtime, settings)
-        run_phase("sandbox profile", sandbox_env_text(env_text), args, runtime, settings)
+        run_phase("default", "gateway", env_text, args, runtime, settings)
+        run_phase("sandbox profile", "gateway-sandbox", env_text, args, runtime, settings)
     except SmokeError as err:
         print(f"compose-smoke: FAILED: {err}", file=sys.stderr)
         return 1

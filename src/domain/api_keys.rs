@@ -319,6 +319,8 @@ pub struct Principal {
     pub scopes: Scopes,
     /// Its account restriction.
     pub accounts: AccountRestriction,
+    /// Encrypts this key's idempotency records; derived from the presented token, never stored.
+    pub record_key: crate::domain::idempotency::RecordKey,
 }
 
 /// Why a bearer token was not accepted; the caller sees the same 401 for all of them.
@@ -415,6 +417,7 @@ pub async fn authenticate(store: &dyn ApiKeyStore, bearer: &str) -> Result<Princ
         key_name: key.name,
         scopes: key.scopes,
         accounts: key.accounts,
+        record_key: crate::domain::idempotency::RecordKey::derive(token.expose()),
     })
 }
 

@@ -24,7 +24,8 @@ use time::OffsetDateTime;
 use crate::app::AppState;
 use crate::domain::api_keys::Principal;
 use crate::domain::idempotency::{
-    Begin, BeginRequest, IdempotencyKey, Journal, StoredResponse, fingerprint,
+    Begin, BeginRequest, IdempotencyKey, Journal, RecordCipher, RecordUnreadable, StoredResponse,
+    fingerprint,
 };
 use crate::error::{ApiError, ErrorCode, ErrorSummary};
 use crate::telemetry::metrics;
@@ -114,6 +115,11 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             ttl: state.config.idempotency_ttl,
         })
         .await;
+    let cipher = RecordCipher::new(
+        &principal.record_key,
+        principal.key_id.as_str(),
+        key.as_str(),
+    );
     let resumed = match begin {
         Err(err) => return ApiError::from(err).into_response(),
         Ok(Begin::Mismatch) => {
@@ -144,12 +150,25 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 false,
             );
         }
-        Ok(Begin::Completed(stored)) => {
+        Ok(Begin::Completed(mut stored)) => {
+            stored.body = match cipher.open_body(&stored.body) {
+                Ok(body) => body,
+                Err(err) => return unreadable(err, &key),
+            };
             metrics::record_idempotency_replay();
             return with_outcome(replay(stored), &key, true);
         }
         Ok(Begin::Started) => None,
-        Ok(Begin::Resumed { progress }) => Some(progress),
+        Ok(Begin::Resumed { progress: None }) => Some(None),
+        Ok(Begin::Resumed {
+            progress: Some(stored),
+        }) => match cipher.open_progress(&stored) {
+            Ok(progress) => Some(Some(progress)),
+            Err(err) => {
+                // Release nothing: the record stays for an operator; the lease runs out.
+                return unreadable(err, &key);
+            }
+        },
     };
     let journal = Journal::new(
         state.store.idempotency.clone(),
@@ -158,6 +177,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         &owner,
         lease,
         resumed,
+        &principal.record_key,
     );
     let mut request = Request::from_parts(parts, Body::from(bytes));
     request.extensions_mut().insert(journal.clone());
@@ -266,7 +286,7 @@ async fn settle(
                     .map(|v| (name.to_string(), v.to_string()))
             })
             .collect(),
-        body: bytes.to_vec(),
+        body: RecordCipher::new(&principal.record_key, api_key_id, key.as_str()).seal_body(&bytes),
     };
     match store
         .complete(
@@ -287,6 +307,21 @@ async fn settle(
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A stored record that does not decrypt (altered in the database, or written under another
+/// token): nothing is replayed or resumed from it.
+fn unreadable(err: RecordUnreadable, key: &IdempotencyKey) -> Response {
+    tracing::error!(error = %err, "refusing an idempotency record that does not decrypt");
+    with_outcome(
+        ApiError::new(
+            ErrorCode::Internal,
+            "the stored record of this Idempotency-Key cannot be read; use a new key",
+        )
+        .into_response(),
+        key,
+        false,
+    )
 }
 
 /// The stored response, byte for byte, marked as replayed.

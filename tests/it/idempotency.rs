@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use proxy_gateway::domain::idempotency::derive_upstream_key;
+use proxy_gateway::domain::idempotency::{RecordCipher, RecordKey, derive_upstream_key};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -749,7 +749,13 @@ async fn a_keyed_api_key_create_replays_its_token_and_an_interrupted_one_revokes
             &admin_id,
             "interrupted",
             "dead",
-            &json!({"key_id": orphan_id}),
+            // Encrypted as the gateway does it: under the caller's token, bound to the record.
+            &RecordCipher::new(
+                &RecordKey::derive(&app.admin_token),
+                &admin_id,
+                "interrupted",
+            )
+            .seal_progress(&json!({"key_id": orphan_id})),
             long_ago + time::Duration::minutes(1),
         )
         .await
@@ -770,4 +776,145 @@ async fn a_keyed_api_key_create_replays_its_token_and_an_interrupted_one_revokes
         orphan["status"], "revoked",
         "the token nobody saw no longer works"
     );
+}
+
+/// Every idempotency record as stored: the key, the response body and the progress (as text).
+async fn stored_records(app: &TestApp, db: Db) -> Vec<(String, Vec<u8>, Option<String>)> {
+    match db {
+        Db::Postgres => {
+            let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+            sqlx::query_as(
+                "SELECT idempotency_key, response_body, progress::text FROM idempotency_keys",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+        Db::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+            sqlx::query_as("SELECT idempotency_key, response_body, progress FROM idempotency_keys")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    }
+}
+
+/// Overwrites one record's stored response body, as someone with database access could.
+async fn overwrite_body(app: &TestApp, db: Db, key: &str, body: &[u8]) {
+    let sql = match db {
+        Db::Postgres => "UPDATE idempotency_keys SET response_body = $1 WHERE idempotency_key = $2",
+        Db::Sqlite => "UPDATE idempotency_keys SET response_body = ?1 WHERE idempotency_key = ?2",
+    };
+    let done = match db {
+        Db::Postgres => {
+            let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+            sqlx::query(sql)
+                .bind(body)
+                .bind(key)
+                .execute(&pool)
+                .await
+                .unwrap()
+                .rows_affected()
+        }
+        Db::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+            sqlx::query(sql)
+                .bind(body)
+                .bind(key)
+                .execute(&pool)
+                .await
+                .unwrap()
+                .rows_affected()
+        }
+    };
+    assert_eq!(done, 1);
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn stored_responses_and_plans_hold_no_secret_in_clear_and_an_altered_one_is_refused() {
+    for db in [Db::Sqlite, Db::Postgres] {
+        let app = spawn_app_with_sims(db, &[]).await;
+        // A 911 create: the gateway generates the password, journals it in its plan before the
+        // call, and answers it once.
+        let created = post(
+            &app,
+            "/v1/proxy-users",
+            "at-rest-user",
+            &nine11_create("at-rest"),
+        )
+        .await;
+        assert_eq!(created.status(), 201);
+        let user: Value = created.json().await.unwrap();
+        let password = user["password"]
+            .as_str()
+            .expect("the one-time password")
+            .to_string();
+        // An API key create: the token is in this response only.
+        let body = json!({"name": "at-rest", "scopes": ["read"]});
+        let key = post(&app, "/v1/api-keys", "at-rest-key", &body).await;
+        assert_eq!(key.status(), 201);
+        let key_body = key.bytes().await.unwrap();
+        let token = serde_json::from_slice::<Value>(&key_body).unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let records = stored_records(&app, db).await;
+        assert_eq!(records.len(), 2, "{db:?}");
+        for (idempotency_key, body, progress) in &records {
+            for secret in [&password, &token] {
+                assert!(
+                    !holds(body, secret),
+                    "{db:?} {idempotency_key}: body in clear"
+                );
+                assert!(
+                    !progress
+                        .as_deref()
+                        .unwrap_or_default()
+                        .contains(secret.as_str()),
+                    "{db:?} {idempotency_key}: progress in clear"
+                );
+            }
+            assert!(
+                !holds(body, "\"id\""),
+                "{db:?} {idempotency_key}: no JSON in clear"
+            );
+        }
+        let plan = records.iter().find(|r| r.0 == "at-rest-user").unwrap();
+        assert!(
+            plan.2.as_deref().is_some_and(|p| p.contains("sealed_v1")),
+            "{db:?}: the plan is journaled, encrypted: {:?}",
+            plan.2
+        );
+
+        // The replay still answers the original bytes.
+        let again = post(&app, "/v1/api-keys", "at-rest-key", &body).await;
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        assert_eq!(again.bytes().await.unwrap(), key_body, "{db:?}");
+
+        // Each stored body is bound to its record: moved to another, it is refused, not served.
+        let user_body = records
+            .iter()
+            .find(|r| r.0 == "at-rest-user")
+            .unwrap()
+            .1
+            .clone();
+        overwrite_body(&app, db, "at-rest-key", &user_body).await;
+        let moved = post(&app, "/v1/api-keys", "at-rest-key", &body).await;
+        let (status, problem_body) = problem(moved).await;
+        assert_eq!(status, 500, "{db:?}: {problem_body}");
+        assert_eq!(problem_body["code"], "internal");
+        assert!(!problem_body.to_string().contains(password.as_str()));
+        // A body put back in clear is refused as well.
+        overwrite_body(&app, db, "at-rest-key", &key_body).await;
+        let (status, _) = problem(post(&app, "/v1/api-keys", "at-rest-key", &body).await).await;
+        assert_eq!(status, 500, "{db:?}");
+    }
 }

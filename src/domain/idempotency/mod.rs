@@ -1,6 +1,10 @@
 //! Idempotency keys (Stripe / IETF `Idempotency-Key` semantics): what a key is, how a request
 //! is fingerprinted, and what the store answers when a key arrives.
 
+mod at_rest;
+
+pub use at_rest::{RecordCipher, RecordKey, RecordUnreadable};
+
 use std::time::Duration;
 
 use serde_json::Value;
@@ -218,6 +222,7 @@ struct JournalInner {
     lease: Duration,
     resumed: bool,
     progress: std::sync::Mutex<Value>,
+    cipher: RecordCipher,
 }
 
 impl std::fmt::Debug for Journal {
@@ -230,7 +235,8 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// A journal for the claim `owner` holds; `progress` is what a previous attempt recorded.
+    /// A journal for the claim `owner` holds; `progress` is what a previous attempt recorded
+    /// (decrypted); `record_key` encrypts what this one records.
     pub fn new(
         store: std::sync::Arc<dyn crate::store::IdempotencyStore>,
         api_key_id: &str,
@@ -238,6 +244,7 @@ impl Journal {
         owner: &str,
         lease: Duration,
         resumed: Option<Option<Value>>,
+        record_key: &RecordKey,
     ) -> Journal {
         let (resumed, progress) = match resumed {
             Some(progress) => (
@@ -255,6 +262,7 @@ impl Journal {
                 lease,
                 resumed,
                 progress: std::sync::Mutex::new(progress),
+                cipher: RecordCipher::new(record_key, api_key_id, key.as_str()),
             }),
         }
     }
@@ -316,7 +324,7 @@ impl Journal {
 
     /// Extends the lease without changing the progress.
     pub async fn heartbeat(&self) -> Result<bool, crate::store::StoreError> {
-        let snapshot = self.lock().clone();
+        let snapshot = self.inner.cipher.seal_progress(&self.lock().clone());
         let until = OffsetDateTime::now_utc()
             + time::Duration::try_from(self.inner.lease).unwrap_or(time::Duration::MINUTE);
         self.inner
@@ -332,6 +340,7 @@ impl Journal {
     }
 
     async fn save(&self, snapshot: &Value) -> Result<(), crate::store::StoreError> {
+        let snapshot = &self.inner.cipher.seal_progress(snapshot);
         let until = OffsetDateTime::now_utc()
             + time::Duration::try_from(self.inner.lease).unwrap_or(time::Duration::MINUTE);
         let held = self

@@ -349,7 +349,8 @@ pub async fn open_store(config: &Config) -> Result<Store, StartupError> {
 }
 
 /// On a store with no key at all, creates the admin key: the configured one, or a new one that
-/// is returned so that it can be shown once.
+/// is returned so that it can be shown once. Atomic across replicas starting together: one of
+/// them stores the key, the others find it there (and print nothing).
 pub async fn bootstrap_admin_key(
     store: &Store,
     config: &Config,
@@ -362,24 +363,25 @@ pub async fn bootstrap_admin_key(
         scopes: Scopes::of(&[Scope::Admin]),
         accounts: AccountRestriction::all(),
     };
-    match &config.bootstrap_admin_key {
-        Some(configured) => {
-            let token = Token::parse(secrecy::ExposeSecret::expose_secret(configured))
-                .map_err(|e| StoreError::Other(e.to_string()))?;
-            match api_keys::import(store.api_keys.as_ref(), new, &token).await {
-                Ok(key) => {
-                    tracing::info!(key_id = %key.id, "created the admin key from PGW_BOOTSTRAP_ADMIN_KEY")
-                }
-                // Another replica starting at the same moment stored the same key first.
-                Err(StoreError::Conflict(_)) => {}
-                Err(err) => return Err(err),
-            }
+    let configured = match &config.bootstrap_admin_key {
+        Some(configured) => Some(
+            Token::parse(secrecy::ExposeSecret::expose_secret(configured))
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        ),
+        None => None,
+    };
+    match api_keys::create_first(store.api_keys.as_ref(), new, configured.as_ref()).await? {
+        Some((key, None)) => {
+            tracing::info!(key_id = %key.id, "created the admin key from PGW_BOOTSTRAP_ADMIN_KEY");
             Ok(None)
         }
-        None => {
-            let (key, token) = api_keys::create(store.api_keys.as_ref(), new).await?;
+        Some((key, Some(token))) => {
             tracing::info!(key_id = %key.id, "generated the first admin key");
             Ok(Some(token))
+        }
+        None => {
+            tracing::info!("another gateway process created the first admin key");
+            Ok(None)
         }
     }
 }

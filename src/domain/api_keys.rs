@@ -377,6 +377,23 @@ pub async fn import(
     Ok(key)
 }
 
+/// Stores the first key of an empty store: `token` when given (the configured bootstrap key),
+/// else a new one. `None` when the store already held a key — another replica starting at the
+/// same moment bootstrapped first — so exactly one first key exists and only its creator
+/// prints a generated token.
+pub async fn create_first(
+    store: &dyn ApiKeyStore,
+    new: NewApiKey,
+    token: Option<&Token>,
+) -> Result<Option<(ApiKey, Option<Token>)>, StoreError> {
+    let generated = token.is_none().then(Token::generate);
+    let Some(used) = token.or(generated.as_ref()) else {
+        return Ok(None);
+    };
+    let key = record_for(new, used);
+    Ok(store.insert_first(&key).await?.then_some((key, generated)))
+}
+
 fn record_for(new: NewApiKey, token: &Token) -> ApiKey {
     ApiKey {
         id: ApiKeyId::generate(),

@@ -73,6 +73,10 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 pub trait ApiKeyStore: Send + Sync {
     /// Stores a new key; a duplicate id or lookup prefix is a `Conflict`.
     async fn insert(&self, key: &ApiKey) -> Result<(), StoreError>;
+    /// Stores `key` only if the store holds no key at all, atomically across processes: the
+    /// bootstrap of replicas starting together on an empty store creates one admin key, not
+    /// one each. `false` when a key already existed (nothing stored).
+    async fn insert_first(&self, key: &ApiKey) -> Result<bool, StoreError>;
     /// The key whose token starts with `prefix`, revoked or not.
     async fn find_by_lookup_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError>;
     /// One key by id.

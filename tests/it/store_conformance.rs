@@ -410,6 +410,42 @@ async fn concurrent_claims_have_exactly_one_winner(store: Store) {
     assert_eq!(started, 1);
 }
 
+async fn the_first_key_is_stored_once_among_concurrent_bootstraps(store: Store) {
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                api_keys::create_first(
+                    store.api_keys.as_ref(),
+                    new_key(&format!("first-{i}")),
+                    None,
+                )
+                .await
+                .unwrap()
+            })
+        })
+        .collect();
+    let mut firsts = Vec::new();
+    for task in tasks {
+        if let Some((key, token)) = task.await.unwrap() {
+            assert!(
+                token.is_some(),
+                "a generated token is returned to its creator"
+            );
+            firsts.push(key);
+        }
+    }
+    assert_eq!(firsts.len(), 1, "exactly one bootstrap stores its key");
+    assert_eq!(store.api_keys.count().await.unwrap(), 1);
+    let configured = Token::generate();
+    let later =
+        api_keys::create_first(store.api_keys.as_ref(), new_key("later"), Some(&configured))
+            .await
+            .unwrap();
+    assert!(later.is_none(), "a store with a key is left alone");
+    assert_eq!(store.api_keys.count().await.unwrap(), 1);
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod postgres {
@@ -446,7 +482,52 @@ conformance!(
     a_released_claim_frees_the_key_and_an_abandoned_one_is_resumed_at_once,
     expired_records_are_reusable_and_swept,
     concurrent_claims_have_exactly_one_winner,
+    the_first_key_is_stored_once_among_concurrent_bootstraps,
 );
+
+/// The bootstrap's check and insert run under a Postgres advisory lock: while another
+/// process holds it, the first key waits, and once that process stored a key it stores
+/// nothing. (SQLite needs no lock: its one INSERT … WHERE NOT EXISTS runs under the write lock.)
+#[tokio::test]
+async fn on_postgres_the_first_key_waits_for_the_bootstrap_lock_and_then_finds_the_key() {
+    use sqlx::Connection;
+    let url = crate::support::fresh_database_url(Db::Postgres).await;
+    let store =
+        proxy_gateway::store::connect(&proxy_gateway::config::DatabaseUrl::new(url.clone()), 2)
+            .await
+            .unwrap();
+    store.admin.migrate().await.unwrap();
+    let mut other = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(proxy_gateway::store::postgres::FIRST_KEY_LOCK)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let waiting = tokio::spawn({
+        let store = store.clone();
+        async move {
+            api_keys::create_first(store.api_keys.as_ref(), new_key("second"), None)
+                .await
+                .unwrap()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(!waiting.is_finished(), "the first key waits for the lock");
+    // The other process stores its key, then releases the lock.
+    api_keys::create(store.api_keys.as_ref(), new_key("first"))
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(proxy_gateway::store::postgres::FIRST_KEY_LOCK)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    assert!(
+        waiting.await.unwrap().is_none(),
+        "it then finds the key and stores nothing"
+    );
+    assert_eq!(store.api_keys.count().await.unwrap(), 1);
+}
 
 #[tokio::test]
 async fn an_unmigrated_database_is_not_ready() {

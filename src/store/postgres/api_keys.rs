@@ -32,25 +32,50 @@ fn key_from_row(row: &PgRow) -> Result<ApiKey, StoreError> {
     .into_api_key()
 }
 
+/// The advisory lock taken while the first key is stored (see `insert_first`).
+pub const FIRST_KEY_LOCK: i64 = 8_101_234_567_890_123_005;
+
+fn insert_query(
+    key: &ApiKey,
+) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(
+        "INSERT INTO api_keys (id, name, scopes, accounts, lookup_prefix, token_hash, created_at, last_used_at, revoked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(key.id.as_str())
+    .bind(&key.name)
+    .bind(key.scopes.names())
+    .bind(key.accounts.names())
+    .bind(&key.lookup_prefix)
+    .bind(key.token_hash.as_slice())
+    .bind(key.created_at)
+    .bind(key.last_used_at)
+    .bind(key.revoked_at)
+}
+
 #[async_trait]
 impl ApiKeyStore for PgStore {
     async fn insert(&self, key: &ApiKey) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO api_keys (id, name, scopes, accounts, lookup_prefix, token_hash, created_at, last_used_at, revoked_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(key.id.as_str())
-        .bind(&key.name)
-        .bind(key.scopes.names())
-        .bind(key.accounts.names())
-        .bind(&key.lookup_prefix)
-        .bind(key.token_hash.as_slice())
-        .bind(key.created_at)
-        .bind(key.last_used_at)
-        .bind(key.revoked_at)
-        .execute(&self.pool)
-        .await?;
+        insert_query(key).execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn insert_first(&self, key: &ApiKey) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Serializes the check and the insert among bootstrapping replicas; released at commit.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(FIRST_KEY_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM api_keys)")
+            .fetch_one(&mut *tx)
+            .await?;
+        if exists {
+            return Ok(false);
+        }
+        insert_query(key).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn find_by_lookup_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError> {

@@ -13,6 +13,8 @@ mod api_keys;
 mod audit;
 mod idempotency;
 
+pub use api_keys::FIRST_KEY_LOCK;
+
 /// The Postgres migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -59,6 +59,28 @@ impl ApiKeyStore for SqliteStore {
         Ok(())
     }
 
+    async fn insert_first(&self, key: &ApiKey) -> Result<bool, StoreError> {
+        // One statement: SQLite runs it under the database's write lock, so the check and the
+        // insert cannot interleave with another process's.
+        let inserted = sqlx::query(
+            "INSERT INTO api_keys (id, name, scopes, accounts, lookup_prefix, token_hash, created_at, last_used_at, revoked_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE NOT EXISTS (SELECT 1 FROM api_keys)",
+        )
+        .bind(key.id.as_str())
+        .bind(&key.name)
+        .bind(json_list(&key.scopes.names()))
+        .bind(key.accounts.names().as_deref().map(json_list))
+        .bind(&key.lookup_prefix)
+        .bind(key.token_hash.as_slice())
+        .bind(key.created_at)
+        .bind(key.last_used_at)
+        .bind(key.revoked_at)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
     async fn find_by_lookup_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StoreError> {
         let row = sqlx::query(concat!(
             "SELECT ",

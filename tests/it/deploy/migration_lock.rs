@@ -90,6 +90,41 @@ async fn replicas_started_together_on_a_fresh_database_all_become_ready() {
     }
 }
 
+#[tokio::test]
+async fn replicas_started_together_without_a_configured_key_create_and_print_one_admin_key() {
+    let database_url = fresh_postgres_url().await;
+    let start = || {
+        let mut cmd = replica(&database_url, "");
+        cmd.env_remove("PGW_BOOTSTRAP_ADMIN_KEY");
+        binary::serve(cmd)
+    };
+    let (mut a, mut b, mut c) = tokio::join!(start(), start(), start());
+    // The key each replica printed, if it printed one (the banner shows it twice: alone and in
+    // a curl example).
+    let printed: Vec<String> = [&a, &b, &c]
+        .iter()
+        .filter_map(|served| {
+            served.stderr_lines.iter().find_map(|line| {
+                line.split_whitespace()
+                    .find(|word| word.starts_with("pgw_") && word.len() >= 36)
+                    .map(str::to_string)
+            })
+        })
+        .collect();
+    assert_eq!(
+        printed.len(),
+        1,
+        "exactly one replica prints a key: {printed:?}"
+    );
+    for served in [&a, &b, &c] {
+        assert_ready_and_serving(&served.addr, &printed[0]).await;
+    }
+    for served in [&mut a, &mut b, &mut c] {
+        binary::signal(&served.child, Signal::SIGTERM);
+        assert!(served.child.wait().await.unwrap().success());
+    }
+}
+
 /// CRC-32 (ISO-HDLC, the zlib one), as sqlx uses for the lock id.
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;

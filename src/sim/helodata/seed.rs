@@ -137,7 +137,9 @@ fn seed_subusers(st: &mut State, now: i64) {
             .get(st.rng.range(0, 1) as usize)
             .copied()
             .unwrap_or(cap_r);
-        let disabled_at = now - st.rng.range(5, 40) as i64 * DAY;
+        // Whole days before the start day, like every other seeded date relative to now: two
+        // simulators started moments apart (same seed) must agree on every closed window.
+        let disabled_at = clock::floor_day(now) - st.rng.range(5, 40) as i64 * DAY;
         let active_intervals = if *disabled {
             vec![(created_at, Some(disabled_at))]
         } else {

@@ -226,6 +226,12 @@ pub struct Problem {
     /// applied before the failure (the others were not).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied_fields: Option<Vec<String>>,
+    /// For a create that stopped part-way: the ids of the proxy users it created before the
+    /// failure. They exist; their one-time passwords are not in this answer (rotate them, or
+    /// send creates with an `Idempotency-Key`, whose retry returns them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["helodata:sub_01JDQ6Z8M9W3V7Y2K1T0R5N4PX"]))]
+    pub created_ids: Option<Vec<String>>,
 }
 
 /// The public error: a code, an HTTP status, a detail for humans and the optional members.
@@ -257,6 +263,8 @@ pub struct ApiErrorParts {
     pub retryable: Option<bool>,
     /// Fields applied before a multi-step change failed.
     pub applied_fields: Option<Vec<String>>,
+    /// Proxy users a create made before it failed (normalized ids).
+    pub created_ids: Option<Vec<String>>,
 }
 
 impl ApiError {
@@ -273,6 +281,7 @@ impl ApiError {
             headers: HeaderMap::new(),
             retryable: None,
             applied_fields: None,
+            created_ids: None,
         }))
     }
 
@@ -341,6 +350,7 @@ impl ApiError {
             provider: self.provider.clone(),
             upstream: self.upstream.clone(),
             applied_fields: self.applied_fields.clone(),
+            created_ids: self.created_ids.clone(),
         }
     }
 }
@@ -355,6 +365,8 @@ pub struct ErrorSummary {
     pub provider: Option<String>,
     /// What the upstream answered.
     pub upstream: Option<UpstreamProblem>,
+    /// Proxy users a failed create made before it stopped (the audit log records them).
+    pub created_ids: Option<Vec<String>>,
 }
 
 /// The media type of every error body.
@@ -398,6 +410,7 @@ impl IntoResponse for ApiError {
             code: self.code,
             provider: self.provider.clone(),
             upstream: self.upstream.clone(),
+            created_ids: self.created_ids.clone(),
         });
         response
     }
@@ -466,20 +479,37 @@ impl ApiError {
             ProviderError::PartiallyApplied {
                 applied,
                 failed,
+                created,
                 cause,
             } => {
                 let mut err = ApiError::from_provider(account, *cause);
-                err.detail = format!(
-                    "{} was not applied ({}); applied before it: {}",
-                    failed,
-                    err.detail,
-                    if applied.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        applied.join(", ")
-                    }
-                );
                 err.applied_fields = Some(applied.iter().map(|f| f.to_string()).collect());
+                if created.is_empty() {
+                    err.detail = format!(
+                        "{} was not applied ({}); applied before it: {}",
+                        failed,
+                        err.detail,
+                        if applied.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            applied.join(", ")
+                        }
+                    );
+                } else {
+                    let ids: Vec<String> =
+                        created.iter().map(|id| format!("{account}:{id}")).collect();
+                    let what = if failed == "users" {
+                        "the remaining users were not created".to_string()
+                    } else {
+                        format!("{failed} was not applied")
+                    };
+                    err.detail = format!(
+                        "{what} ({}); proxy users created before it: {} (their passwords are not shown again: rotate them, or send creates with an Idempotency-Key so that a retry returns them; send the remaining users in a new request)",
+                        err.detail,
+                        ids.join(", ")
+                    );
+                    err.created_ids = Some(ids);
+                }
                 if err.field.is_none() {
                     err.field = Some(failed.to_string());
                 }

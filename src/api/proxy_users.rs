@@ -508,7 +508,9 @@ pub struct CreatedProxyUsers {
 }
 
 /// Creates up to 100 users in one account: all-or-nothing validation first, then as few upstream
-/// calls as the provider allows (one on 911).
+/// calls as the provider allows (one on 911). If the provider stops part-way, the error's
+/// `created_ids` names the users that exist; with an `Idempotency-Key`, a retry returns them
+/// with their passwords.
 #[utoipa::path(post, path = "/proxy-users/batch", tag = "proxy-users", request_body = CreateProxyUsersBatch,
     security(("api_key" = [])),
     responses((status = 201, description = "Created; passwords are shown only now.", body = CreatedProxyUsers), WriteErrors))]

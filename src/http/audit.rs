@@ -185,6 +185,14 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         && operation.is_some_and(Operation::ids_in_response);
     let (response, created) = match (wants_ids, operation) {
         (true, Some(op)) => created_ids(response, op).await,
+        // A create that failed part-way names what it made before stopping.
+        _ if intent.resource_ids.is_empty() => {
+            let made = response
+                .extensions()
+                .get::<ErrorSummary>()
+                .and_then(|s| s.created_ids.clone());
+            (response, made)
+        }
         _ => (response, None),
     };
     let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
@@ -367,6 +375,7 @@ mod tests {
             code: ErrorCode::UpstreamTimeout,
             provider: Some("helodata".into()),
             upstream: None,
+            created_ids: None,
         };
         let c = completion_of(
             &response(StatusCode::GATEWAY_TIMEOUT, Some(timeout.clone())),
@@ -396,6 +405,7 @@ mod tests {
                 code: Some("156".into()),
                 message: Some("nope".into()),
             }),
+            created_ids: None,
         };
         let seen = UpstreamSeen {
             status: Some(200),

@@ -43,6 +43,9 @@ pub enum ProviderError {
         applied: Vec<&'static str>,
         /// The field whose step failed.
         failed: &'static str,
+        /// Upstream ids of the proxy users a create made before it stopped (empty for other
+        /// changes): they exist, and the caller must learn which.
+        created: Vec<String>,
         /// Why it failed.
         cause: Box<ProviderError>,
     },

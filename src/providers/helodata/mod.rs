@@ -343,14 +343,23 @@ impl ProviderAdapter for HelodataAdapter {
                     if batch {
                         failure.field = failure.field.map(|f| format!("users[{index}].{f}"));
                     }
-                    if index > 0 {
-                        tracing::warn!(
-                            account = %self.account(),
-                            created = index,
-                            "helodata batch create stopped part-way; retry with the same key to resume"
-                        );
+                    if created.is_empty() {
+                        return ProviderError::from(failure);
                     }
-                    ProviderError::from(failure)
+                    tracing::warn!(
+                        account = %self.account(),
+                        created = index,
+                        "helodata batch create stopped part-way; retry with the same key to resume"
+                    );
+                    ProviderError::PartiallyApplied {
+                        applied: vec!["users"],
+                        failed: "users",
+                        created: created
+                            .iter()
+                            .map(|c: &CreatedProxyUser| c.user.id.upstream.clone())
+                            .collect(),
+                        cause: Box::new(ProviderError::from(failure)),
+                    }
                 })?;
             let raw = require_json(answer)?;
             let issued: wire::CreatedSubUser = parse(&raw, "create response")?;

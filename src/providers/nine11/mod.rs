@@ -230,8 +230,27 @@ fn step_failed(
         ProviderError::PartiallyApplied {
             applied: applied.to_vec(),
             failed,
+            created: Vec::new(),
             cause: Box::new(cause.into()),
         }
+    }
+}
+
+/// `err` naming the proxy users created before it (when it is a partial failure).
+fn with_created(err: ProviderError, ids: Vec<String>) -> ProviderError {
+    match err {
+        ProviderError::PartiallyApplied {
+            applied,
+            failed,
+            cause,
+            ..
+        } => ProviderError::PartiallyApplied {
+            applied,
+            failed,
+            created: ids,
+            cause,
+        },
+        other => other,
     }
 }
 
@@ -421,6 +440,8 @@ impl ProviderAdapter for Nine11Adapter {
             }
         }
         let mut applied: Vec<&'static str> = Vec::new();
+        // The usernames (911's ids) of the groups added so far, named in a partial failure.
+        let mut created: Vec<String> = Vec::new();
         for ((product_type, remark), members) in &groups {
             let accounts = members
                 .iter()
@@ -434,9 +455,10 @@ impl ProviderAdapter for Nine11Adapter {
                 product_type: *product_type,
             };
             if let Err(cause) = self.client.post(wire::ACCOUNT_ADD, &body, &secrets).await {
-                return Err(step_failed(&applied, "users", cause));
+                return Err(with_created(step_failed(&applied, "users", cause), created));
             }
             applied = vec!["users"];
+            created.extend(members.iter().map(|p| p.username.clone()));
         }
         for plan in plans.iter().filter(|p| p.valid.limit_gb > 0) {
             let body = ChangeLimit {
@@ -448,7 +470,10 @@ impl ProviderAdapter for Nine11Adapter {
                 .post(wire::ACCOUNT_CHANGE_LIMIT, &body, &[])
                 .await
             {
-                return Err(step_failed(&applied, "traffic_limit_bytes", cause));
+                return Err(with_created(
+                    step_failed(&applied, "traffic_limit_bytes", cause),
+                    created,
+                ));
             }
         }
 

@@ -224,13 +224,27 @@ async fn helodatas_own_validation_names_the_gateway_field() {
             .as_deref()
             .is_some_and(|r| r.starts_with("req_"))
     );
-    let failure = upstream(
-        env.adapter
-            .create_proxy_users(&[new_user("fine"), too_many], &WriteContext::default())
-            .await
-            .expect_err("refused"),
-    );
-    assert_eq!(failure.field.as_deref(), Some("users[1].concurrency_max"));
+    // In a batch the first user was created before the second was refused: the error says so.
+    match env
+        .adapter
+        .create_proxy_users(&[new_user("fine"), too_many], &WriteContext::default())
+        .await
+        .expect_err("refused")
+    {
+        ProviderError::PartiallyApplied {
+            failed,
+            created,
+            cause,
+            ..
+        } => {
+            assert_eq!(failed, "users");
+            assert_eq!(created.len(), 1);
+            assert!(created[0].starts_with("sub_"), "{created:?}");
+            let failure = upstream(*cause);
+            assert_eq!(failure.field.as_deref(), Some("users[1].concurrency_max"));
+        }
+        other => panic!("expected PartiallyApplied, got {other:?}"),
+    }
     let failure = upstream(
         env.adapter
             .update_proxy_user(

@@ -449,10 +449,12 @@ async fn a_failure_on_the_second_patch_step_is_partially_applied_and_not_retried
         ProviderError::PartiallyApplied {
             applied,
             failed,
+            created,
             cause,
         } => {
             assert_eq!(applied, vec!["password"]);
             assert_eq!(failed, "label");
+            assert!(created.is_empty(), "a patch creates nothing");
             let cause = upstream(*cause);
             assert_eq!(cause.kind, FailureKind::ServerError);
             assert_eq!(cause.status, Some(500));
@@ -492,10 +494,14 @@ async fn a_failing_limit_after_add_is_partially_applied() {
         .unwrap_err();
     match err {
         ProviderError::PartiallyApplied {
-            applied, failed, ..
+            applied,
+            failed,
+            created,
+            ..
         } => {
             assert_eq!(applied, vec!["users"]);
             assert_eq!(failed, "traffic_limit_bytes");
+            assert_eq!(created, vec!["halfway1"], "the user the add made is named");
         }
         other => panic!("expected PartiallyApplied, got {other:?}"),
     }

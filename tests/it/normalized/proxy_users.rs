@@ -719,7 +719,70 @@ async fn malformed_ids_are_400_and_unknown_ones_404(account: &str) {
     assert_eq!(problem(response).await.0, 404);
 }
 
+/// A batch that stops part-way leaves users behind at the provider: the error names them
+/// (`created_ids`, also in the detail and the audit event) so that none is lost, and carries
+/// no password. helodata: the third of three POSTs is refused (its concurrency exceeds the
+/// plan); 911Proxy: the add succeeds and the change-limit step after it fails.
+async fn a_batch_that_stops_part_way_names_the_users_it_created(account: &str) {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    let sims = app.sims.as_ref().unwrap();
+    let users: Vec<Value> = match account {
+        "911proxy" => (0..2)
+            .map(|i| json!({"products": ["residential"], "label": "partial", "username": format!("partialuser{i}"), "traffic_limit_bytes": GIB}))
+            .collect(),
+        _ => vec![
+            json!({"products": ["residential"], "label": "partial"}),
+            json!({"products": ["residential"], "label": "partial"}),
+            json!({"products": ["residential"], "label": "partial", "concurrency_max": 1_000_000_000u64}),
+        ],
+    };
+    if account == "911proxy" {
+        sims.fault(
+            account,
+            json!({"kind": "provider_error", "code": 400, "path": "/api-gate-way/whitelist-account/change-limit", "times": 1}),
+        );
+    }
+    let response = app
+        .admin(Method::POST, "/v1/proxy-users/batch")
+        .header("x-request-id", format!("partial-{account}"))
+        .json(&json!({"account": account, "users": users}))
+        .send()
+        .await
+        .unwrap();
+    let (status, problem) = problem(response).await;
+    assert!((400..500).contains(&status), "{status} {problem}");
+    let created: Vec<String> = problem["created_ids"]
+        .as_array()
+        .unwrap_or_else(|| panic!("created_ids in {problem}"))
+        .iter()
+        .map(|id| id.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(created.len(), 2, "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    for id in &created {
+        assert!(id.starts_with(&format!("{account}:")), "{id}");
+        assert!(detail.contains(id.as_str()), "{detail}");
+        let user: Value = app
+            .admin(Method::GET, &format!("/v1/proxy-users/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(user["label"], "partial", "{id} exists: {user}");
+    }
+    assert!(
+        !problem.to_string().contains("password\":"),
+        "no password in an error: {problem}"
+    );
+    let event = crate::audit::event_of_request(&app, &format!("partial-{account}")).await;
+    assert_eq!(event["outcome"], "failed");
+    assert_eq!(event["resource"]["ids"], json!(created), "{event}");
+}
+
 for_both_providers!(
+    a_batch_that_stops_part_way_names_the_users_it_created,
     listing_normalizes_every_upstream_user_exactly,
     paging_visits_every_user_exactly_once_and_link_follows_the_cursor,
     filters_select_by_status_product_label_and_username_prefix,

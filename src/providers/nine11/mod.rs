@@ -6,12 +6,15 @@
 //! - `wire.rs`: 911's JSON as documented.
 //! - `map.rs`: units (KB, GB), product types, statuses, naive local times, whole objects.
 //! - `validate.rs`: 911's input rules, checked before any upstream call.
+//! - `usage.rs`, `packages.rs`: daily usage per grouping; packages, every page.
 //!
 //! A proxy user's upstream id is its username: 911 has no other stable handle (its by-name
 //! endpoints take `account`, and the list's numeric `id` is accepted by none of them).
 
 mod client;
 mod map;
+mod packages;
+mod usage;
 mod validate;
 mod wire;
 
@@ -19,7 +22,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::{StreamExt, TryStreamExt};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -36,7 +38,7 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
     ProxyUserStatus, RotatedPassword,
 };
-use crate::domain::usage::{UsageGroupBy, UsageQuery, UsageRow};
+use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::providers::{FailureKind, UpstreamFailure};
 use crate::upstream::UpstreamClient;
 use client::Nine11Client;
@@ -44,7 +46,7 @@ use map::Row;
 use validate::{ValidNewUser, ValidPatch};
 use wire::{
     AccountNames, AccountRow, AddAccounts, ChangeLimit, ChangePassword, ChangeRemark, ListData,
-    PackagePage, Summary, UsageDay, UserInfo,
+    Summary, UserInfo,
 };
 
 /// How long the old password keeps working after change-password: "there is a 5-minute
@@ -170,51 +172,10 @@ impl Nine11Adapter {
             .remove(username)
             .ok_or_else(|| not_found(&self.settings.account, username))
     }
-
-    /// The daily usage 911 reports for the window and filters.
-    async fn usage_days(
-        &self,
-        window: &(String, String),
-        username: Option<&str>,
-        product_type: Option<i64>,
-    ) -> Result<Vec<UsageDay>, ProviderError> {
-        let mut query = vec![
-            ("start_time", window.0.clone()),
-            ("end_time", window.1.clone()),
-        ];
-        if let Some(name) = username {
-            query.push(("username", name.to_string()));
-        }
-        if let Some(t) = product_type {
-            query.push(("product_type", t.to_string()));
-        }
-        let (list, _) = self
-            .client
-            .get_as::<ListData<UsageDay>>(wire::USAGE_TOTAL, &query)
-            .await?;
-        Ok(list.list)
-    }
-
-    fn row(&self, bytes: u64) -> UsageRow {
-        UsageRow::bytes_only(&self.settings.account, bytes)
-    }
 }
 
 fn not_found(account: &str, username: &str) -> ProviderError {
     ProviderError::NotFound(format!("proxy user {account}:{username}"))
-}
-
-fn total_bytes(days: &[UsageDay]) -> u64 {
-    days.iter()
-        .map(|d| map::kb_to_bytes(d.flow))
-        .fold(0, u64::saturating_add)
-}
-
-/// The last whole second before the exclusive `to`: 911's `end_time` is inclusive to the
-/// second (user-usage-flow/total: "accurate to the second").
-fn last_second_before(to: OffsetDateTime) -> OffsetDateTime {
-    let just_before = to - time::Duration::nanoseconds(1);
-    just_before.replace_nanosecond(0).unwrap_or(just_before)
 }
 
 /// A step of a multi-call change failed: the plain cause when nothing was applied yet,
@@ -645,101 +606,7 @@ impl ProviderAdapter for Nine11Adapter {
     /// days (in the account's zone), as 911 reports them. A username's usage sums every 911
     /// account of that name, matching the one-user-per-username view.
     async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageRow>, ProviderError> {
-        if query.to <= query.from {
-            return Err(ProviderError::invalid("to", "must be after from"));
-        }
-        let nothing = || match query.group_by {
-            None => vec![self.row(0)],
-            Some(_) => Vec::new(),
-        };
-        let username = match &query.proxy_user {
-            Some(id) if id.account != self.settings.account => return Ok(nothing()),
-            Some(id) => Some(id.upstream.as_str()),
-            None => None,
-        };
-        let product_type = match query.product {
-            Some(product) => match map::type_of_product(product) {
-                Some(t) => Some(t),
-                // 911 sells no such product, so there is no usage of it.
-                None => return Ok(nothing()),
-            },
-            None => None,
-        };
-        let window = (
-            map::format_local_time(query.from, self.tz()),
-            map::format_local_time(last_second_before(query.to), self.tz()),
-        );
-        match query.group_by {
-            None => {
-                let days = self.usage_days(&window, username, product_type).await?;
-                Ok(vec![self.row(total_bytes(&days))])
-            }
-            Some(UsageGroupBy::Day) => {
-                let days = self.usage_days(&window, username, product_type).await?;
-                days.iter()
-                    .map(|d| {
-                        let day = map::parse_day(&d.day).ok_or_else(|| {
-                            ProviderError::from(
-                                UpstreamFailure::new(FailureKind::MalformedResponse)
-                                    .status(200)
-                                    .message(format!(
-                                        "user-usage-flow/total answered a day that is not Y-m-d: {:?}",
-                                        d.day
-                                    )),
-                            )
-                        })?;
-                        Ok(UsageRow {
-                            day: Some(day),
-                            ..self.row(map::kb_to_bytes(d.flow))
-                        })
-                    })
-                    .collect()
-            }
-            Some(UsageGroupBy::Product) => {
-                let types: Vec<i64> = match product_type {
-                    Some(t) => vec![t],
-                    None => map::ACCOUNT_PRODUCT_TYPES.to_vec(),
-                };
-                let mut rows = Vec::with_capacity(types.len());
-                for t in types {
-                    let days = self.usage_days(&window, username, Some(t)).await?;
-                    rows.push(UsageRow {
-                        product: Some(map::product_of_type(t)),
-                        ..self.row(total_bytes(&days))
-                    });
-                }
-                Ok(rows)
-            }
-            Some(UsageGroupBy::ProxyUser) => {
-                let names: Vec<String> = match username {
-                    Some(name) => vec![name.to_string()],
-                    None => self
-                        .users()
-                        .await?
-                        .into_values()
-                        .filter(|u| query.product.is_none_or(|p| u.products.contains(&p)))
-                        .map(|u| u.username)
-                        .collect(),
-                };
-                futures::stream::iter(names)
-                    .map(|name| {
-                        let window = &window;
-                        async move {
-                            let days = self.usage_days(window, Some(&name), product_type).await?;
-                            Ok::<_, ProviderError>(UsageRow {
-                                proxy_user: Some(ProxyUserId::new(
-                                    self.settings.account.clone(),
-                                    name,
-                                )),
-                                ..self.row(total_bytes(&days))
-                            })
-                        }
-                    })
-                    .buffered(USAGE_CONCURRENCY)
-                    .try_collect()
-                    .await
-            }
-        }
+        self.usage_rows(query).await
     }
 
     /// `user/info` (code 0 and `message`). The document marks it "Not yet open"; where 911
@@ -752,40 +619,7 @@ impl ProviderAdapter for Nine11Adapter {
     /// `user-product/list`, every page (`page`/`size`), deduplicated by package id in case the
     /// list shifts between pages.
     async fn packages(&self) -> Result<Vec<Package>, ProviderError> {
-        let now = OffsetDateTime::now_utc();
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
-        let mut page = 1u64;
-        loop {
-            let query = [
-                ("page", page.to_string()),
-                ("size", self.package_page_size.to_string()),
-            ];
-            let (data, _) = self
-                .client
-                .get_as::<PackagePage>(wire::PRODUCT_LIST, &query)
-                .await?;
-            let count = data.list.len() as u64;
-            for raw in &data.list {
-                let package =
-                    map::package(&self.settings.account, self.tz(), now, raw).map_err(|m| {
-                        UpstreamFailure::new(FailureKind::MalformedResponse)
-                            .status(200)
-                            .message(m)
-                    })?;
-                if seen.insert(package.id.clone()) {
-                    out.push(package);
-                }
-            }
-            let more = match data.total_page {
-                Some(total) => page < total,
-                None => count >= self.package_page_size,
-            };
-            if !more || count == 0 || page >= MAX_PACKAGE_PAGES {
-                return Ok(out);
-            }
-            page += 1;
-        }
+        self.package_list().await
     }
 
     /// `user-product/summary?product_type=9`, KB converted to bytes.
@@ -803,21 +637,7 @@ impl ProviderAdapter for Nine11Adapter {
 
 #[cfg(test)]
 mod tests {
-    use time::macros::datetime;
-
     use super::*;
-
-    #[test]
-    fn the_exclusive_end_becomes_the_last_whole_second_before_it() {
-        assert_eq!(
-            last_second_before(datetime!(2026-05-02 00:00:00 UTC)),
-            datetime!(2026-05-01 23:59:59 UTC)
-        );
-        assert_eq!(
-            last_second_before(datetime!(2026-05-02 00:00:00.5 UTC)),
-            datetime!(2026-05-02 00:00:00 UTC)
-        );
-    }
 
     #[test]
     fn a_failing_first_step_is_the_plain_cause_and_a_later_one_is_partial() {

@@ -1,0 +1,177 @@
+//! Usage on 911Proxy: `user-usage-flow/total` (daily KB) grouped as the normalized query asks.
+
+use futures::{StreamExt, TryStreamExt};
+use time::OffsetDateTime;
+
+use super::wire::{self, ListData, UsageDay};
+use super::{Nine11Adapter, USAGE_CONCURRENCY, map};
+use crate::domain::proxy_users::ProxyUserId;
+use crate::domain::usage::{UsageGroupBy, UsageQuery, UsageRow};
+use crate::providers::{FailureKind, ProviderError, UpstreamFailure};
+
+impl Nine11Adapter {
+    /// `user-usage-flow/total` over `[from, to)`: times sent as `Y-m-d H:i:s` in the account's
+    /// zone, `end_time` = to − 1 s (inclusive to the second). Days are 911's local calendar
+    /// days (in the account's zone), as 911 reports them. A username's usage sums every 911
+    /// account of that name, matching the one-user-per-username view.
+    pub(super) async fn usage_rows(
+        &self,
+        query: &UsageQuery,
+    ) -> Result<Vec<UsageRow>, ProviderError> {
+        if query.to <= query.from {
+            return Err(ProviderError::invalid("to", "must be after from"));
+        }
+        let nothing = || match query.group_by {
+            None => vec![self.row(0)],
+            Some(_) => Vec::new(),
+        };
+        let username = match &query.proxy_user {
+            Some(id) if id.account != self.settings.account => return Ok(nothing()),
+            Some(id) => Some(id.upstream.as_str()),
+            None => None,
+        };
+        let product_type = match query.product {
+            Some(product) => match map::type_of_product(product) {
+                Some(t) => Some(t),
+                // 911 sells no such product, so there is no usage of it.
+                None => return Ok(nothing()),
+            },
+            None => None,
+        };
+        let window = (
+            map::format_local_time(query.from, self.tz()),
+            map::format_local_time(last_second_before(query.to), self.tz()),
+        );
+        match query.group_by {
+            None => {
+                let days = self.usage_days(&window, username, product_type).await?;
+                Ok(vec![self.row(total_bytes(&days))])
+            }
+            Some(UsageGroupBy::Day) => {
+                let days = self.usage_days(&window, username, product_type).await?;
+                days.iter()
+                    .map(|d| {
+                        let day = map::parse_day(&d.day).ok_or_else(|| {
+                            ProviderError::from(
+                                UpstreamFailure::new(FailureKind::MalformedResponse)
+                                    .status(200)
+                                    .message(format!(
+                                        "user-usage-flow/total answered a day that is not Y-m-d: {:?}",
+                                        d.day
+                                    )),
+                            )
+                        })?;
+                        Ok(UsageRow {
+                            day: Some(day),
+                            ..self.row(map::kb_to_bytes(d.flow))
+                        })
+                    })
+                    .collect()
+            }
+            Some(UsageGroupBy::Product) => {
+                let types: Vec<i64> = match product_type {
+                    Some(t) => vec![t],
+                    None => map::ACCOUNT_PRODUCT_TYPES.to_vec(),
+                };
+                let mut rows = Vec::with_capacity(types.len());
+                for t in types {
+                    let days = self.usage_days(&window, username, Some(t)).await?;
+                    rows.push(UsageRow {
+                        product: Some(map::product_of_type(t)),
+                        ..self.row(total_bytes(&days))
+                    });
+                }
+                Ok(rows)
+            }
+            Some(UsageGroupBy::ProxyUser) => {
+                let names: Vec<String> = match username {
+                    Some(name) => vec![name.to_string()],
+                    None => self
+                        .users()
+                        .await?
+                        .into_values()
+                        .filter(|u| query.product.is_none_or(|p| u.products.contains(&p)))
+                        .map(|u| u.username)
+                        .collect(),
+                };
+                futures::stream::iter(names)
+                    .map(|name| {
+                        let window = &window;
+                        async move {
+                            let days = self.usage_days(window, Some(&name), product_type).await?;
+                            Ok::<_, ProviderError>(UsageRow {
+                                proxy_user: Some(ProxyUserId::new(
+                                    self.settings.account.clone(),
+                                    name,
+                                )),
+                                ..self.row(total_bytes(&days))
+                            })
+                        }
+                    })
+                    .buffered(USAGE_CONCURRENCY)
+                    .try_collect()
+                    .await
+            }
+        }
+    }
+
+    /// The daily usage 911 reports for the window and filters.
+    async fn usage_days(
+        &self,
+        window: &(String, String),
+        username: Option<&str>,
+        product_type: Option<i64>,
+    ) -> Result<Vec<UsageDay>, ProviderError> {
+        let mut query = vec![
+            ("start_time", window.0.clone()),
+            ("end_time", window.1.clone()),
+        ];
+        if let Some(name) = username {
+            query.push(("username", name.to_string()));
+        }
+        if let Some(t) = product_type {
+            query.push(("product_type", t.to_string()));
+        }
+        let (list, _) = self
+            .client
+            .get_as::<ListData<UsageDay>>(wire::USAGE_TOTAL, &query)
+            .await?;
+        Ok(list.list)
+    }
+
+    fn row(&self, bytes: u64) -> UsageRow {
+        UsageRow::bytes_only(&self.settings.account, bytes)
+    }
+}
+
+fn total_bytes(days: &[UsageDay]) -> u64 {
+    days.iter()
+        .map(|d| map::kb_to_bytes(d.flow))
+        .fold(0, u64::saturating_add)
+}
+
+/// The last whole second before the exclusive `to`: 911's `end_time` is inclusive to the
+/// second (user-usage-flow/total: "accurate to the second").
+fn last_second_before(to: OffsetDateTime) -> OffsetDateTime {
+    let just_before = to - time::Duration::nanoseconds(1);
+    just_before.replace_nanosecond(0).unwrap_or(just_before)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn the_exclusive_end_becomes_the_last_whole_second_before_it() {
+        assert_eq!(
+            last_second_before(datetime!(2026-05-02 00:00:00 UTC)),
+            datetime!(2026-05-01 23:59:59 UTC)
+        );
+        assert_eq!(
+            last_second_before(datetime!(2026-05-02 00:00:00.5 UTC)),
+            datetime!(2026-05-02 00:00:00 UTC)
+        );
+    }
+}

@@ -184,7 +184,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let heartbeat = tokio::spawn(keep_lease(journal.clone(), lease));
     let (response, upstream) = accounting::scope(next.run(request)).await;
     heartbeat.abort();
-    let response = settle(&state, &principal, &key, &owner, response, &upstream).await;
+    let response = settle(
+        &state, &principal, &key, &cipher, &owner, response, &upstream,
+    )
+    .await;
     with_outcome(response, &key, false)
 }
 
@@ -214,6 +217,7 @@ async fn settle(
     state: &AppState,
     principal: &Principal,
     key: &IdempotencyKey,
+    cipher: &RecordCipher,
     owner: &str,
     response: Response,
     upstream: &accounting::UpstreamAccounting,
@@ -286,7 +290,7 @@ async fn settle(
                     .map(|v| (name.to_string(), v.to_string()))
             })
             .collect(),
-        body: RecordCipher::new(&principal.record_key, api_key_id, key.as_str()).seal_body(&bytes),
+        body: cipher.seal_body(&bytes),
     };
     match store
         .complete(

@@ -802,27 +802,21 @@ async fn stored_records(app: &TestApp, db: Db) -> Vec<(String, Vec<u8>, Option<S
 
 /// Overwrites one record's stored response body, as someone with database access could.
 async fn overwrite_body(app: &TestApp, db: Db, key: &str, body: &[u8]) {
-    let sql = match db {
-        Db::Postgres => "UPDATE idempotency_keys SET response_body = $1 WHERE idempotency_key = $2",
-        Db::Sqlite => "UPDATE idempotency_keys SET response_body = ?1 WHERE idempotency_key = ?2",
-    };
     let done = match db {
         Db::Postgres => {
-            let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-            sqlx::query(sql)
+            sqlx::query("UPDATE idempotency_keys SET response_body = $1 WHERE idempotency_key = $2")
                 .bind(body)
                 .bind(key)
-                .execute(&pool)
+                .execute(&sqlx::PgPool::connect(&app.database_url).await.unwrap())
                 .await
                 .unwrap()
                 .rows_affected()
         }
         Db::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-            sqlx::query(sql)
+            sqlx::query("UPDATE idempotency_keys SET response_body = ?1 WHERE idempotency_key = ?2")
                 .bind(body)
                 .bind(key)
-                .execute(&pool)
+                .execute(&sqlx::SqlitePool::connect(&app.database_url).await.unwrap())
                 .await
                 .unwrap()
                 .rows_affected()

@@ -38,13 +38,12 @@ fn json_list(list: &[String]) -> String {
     serde_json::Value::from(list.to_vec()).to_string()
 }
 
-#[async_trait]
-impl ApiKeyStore for SqliteStore {
-    async fn insert(&self, key: &ApiKey) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO api_keys (id, name, scopes, accounts, lookup_prefix, token_hash, created_at, last_used_at, revoked_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
+/// `sql` (an insert of the nine api_keys columns as ?1…?9) with `key`'s values bound.
+fn insert_query<'q>(
+    sql: &'static str,
+    key: &'q ApiKey,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    sqlx::query(sql)
         .bind(key.id.as_str())
         .bind(&key.name)
         .bind(json_list(&key.scopes.names()))
@@ -54,6 +53,16 @@ impl ApiKeyStore for SqliteStore {
         .bind(key.created_at)
         .bind(key.last_used_at)
         .bind(key.revoked_at)
+}
+
+#[async_trait]
+impl ApiKeyStore for SqliteStore {
+    async fn insert(&self, key: &ApiKey) -> Result<(), StoreError> {
+        insert_query(
+            "INSERT INTO api_keys (id, name, scopes, accounts, lookup_prefix, token_hash, created_at, last_used_at, revoked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            key,
+        )
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -62,19 +71,11 @@ impl ApiKeyStore for SqliteStore {
     async fn insert_first(&self, key: &ApiKey) -> Result<bool, StoreError> {
         // One statement: SQLite runs it under the database's write lock, so the check and the
         // insert cannot interleave with another process's.
-        let inserted = sqlx::query(
+        let inserted = insert_query(
             "INSERT INTO api_keys (id, name, scopes, accounts, lookup_prefix, token_hash, created_at, last_used_at, revoked_at)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE NOT EXISTS (SELECT 1 FROM api_keys)",
+            key,
         )
-        .bind(key.id.as_str())
-        .bind(&key.name)
-        .bind(json_list(&key.scopes.names()))
-        .bind(key.accounts.names().as_deref().map(json_list))
-        .bind(&key.lookup_prefix)
-        .bind(key.token_hash.as_slice())
-        .bind(key.created_at)
-        .bind(key.last_used_at)
-        .bind(key.revoked_at)
         .execute(&self.pool)
         .await?
         .rows_affected();

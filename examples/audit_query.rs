@@ -76,7 +76,7 @@ fn ms(d: Duration) -> f64 {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    proxy_gateway::app::install_crypto_provider();
+    proxy_gateway::upstream::tls::install_crypto_provider();
     let store = store::connect(&DatabaseUrl::new(args.database_url.clone()), 4).await?;
     store.admin.migrate().await?;
     let pool = sqlx::PgPool::connect(&args.database_url).await?;

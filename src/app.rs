@@ -12,21 +12,11 @@ use secrecy::SecretString;
 
 use crate::config::{Backend, Config, ProviderAccountConfig};
 use crate::domain::api_keys::{self, AccountRestriction, NewApiKey, Scope, Scopes, Token};
-use crate::providers::ProviderKind;
+use crate::http::state::AppState;
 use crate::providers::registry::Registry;
+use crate::providers::{helodata, nine11};
 use crate::sim::{SimHandle, SimOptions, SimProvider};
 use crate::store::{self, Store, StoreError};
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The store (API keys, idempotency records, audit events).
-    pub store: Store,
-    /// The validated configuration.
-    pub config: Arc<Config>,
-    /// The provider accounts.
-    pub providers: Arc<Registry>,
-}
 
 /// Why the gateway could not start; printed as one line by `main`.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +63,7 @@ impl App {
     /// Connects and migrates the store, creates the first admin key on an empty store, and
     /// binds the listener (port 0 picks a free port; see [`App::local_addr`]).
     pub async fn build(config: Config) -> Result<App, StartupError> {
-        install_crypto_provider();
+        crate::upstream::tls::install_crypto_provider();
         crate::telemetry::metrics::install();
         let store = open_store(&config).await?;
         let bootstrap_token = bootstrap_admin_key(&store, &config)
@@ -293,8 +283,8 @@ async fn start_sandbox(
     let mut accounts = Vec::new();
     let mut handles = Vec::new();
     for (provider, kind) in [
-        (SimProvider::Helodata, ProviderKind::Helodata),
-        (SimProvider::Nine11, ProviderKind::Nine11),
+        (SimProvider::Helodata, helodata::registration::KIND),
+        (SimProvider::Nine11, nine11::registration::KIND),
     ] {
         let options = SimOptions::new(provider);
         let credential = SecretString::from(options.api_key.clone());
@@ -316,11 +306,6 @@ async fn start_sandbox(
         handles.push(handle);
     }
     Ok((accounts, handles))
-}
-
-/// rustls needs one process-wide crypto provider; ring is the one compiled in.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Connects (retrying Postgres for a while, since it may still be starting) and migrates.

@@ -15,7 +15,7 @@ use crate::store::Store;
 
 /// proxy-gateway: one normalized REST API over residential-proxy providers.
 #[derive(Debug, Parser)]
-#[command(name = "proxy-gateway", version, about, after_help = config::settings_help())]
+#[command(name = "proxy-gateway", version, about, after_help = config::settings_help(&config::all_settings(&crate::providers::registry::specs())))]
 pub struct Cli {
     /// A TOML file with settings (keys as listed below); environment variables override it.
     #[arg(long, global = true, env = "PGW_CONFIG", value_name = "FILE")]
@@ -142,7 +142,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve => serve(load(&cli.config)?).await,
         Command::Migrate => {
             let config = load(&cli.config)?;
-            app::install_crypto_provider();
+            crate::upstream::tls::install_crypto_provider();
             let store = app::open_store(&config).await?;
             eprintln!("migrations applied ({})", config.database_url.redacted());
             store.admin.close().await;
@@ -194,7 +194,7 @@ pub fn readyz_url(listen: SocketAddr) -> Result<String, CliError> {
 }
 
 async fn healthcheck(url: &str, timeout: std::time::Duration) -> Result<(), CliError> {
-    app::install_crypto_provider();
+    crate::upstream::tls::install_crypto_provider();
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .no_proxy()
@@ -215,7 +215,10 @@ async fn healthcheck(url: &str, timeout: std::time::Duration) -> Result<(), CliE
 }
 
 fn load(file: &Option<PathBuf>) -> Result<Config, CliError> {
-    Ok(Config::load(file.as_deref())?)
+    Ok(Config::load(
+        file.as_deref(),
+        &crate::providers::registry::specs(),
+    )?)
 }
 
 async fn serve(config: Config) -> Result<(), CliError> {
@@ -273,7 +276,7 @@ fn print_bootstrap_token(token: &str, addr: SocketAddr) {
 }
 
 async fn open(config: &Config) -> Result<Store, CliError> {
-    app::install_crypto_provider();
+    crate::upstream::tls::install_crypto_provider();
     Ok(app::open_store(config).await?)
 }
 
@@ -362,7 +365,7 @@ async fn keys_with(store: &Store, command: KeysCommand) -> Result<(), CliError> 
 
 async fn audit(config: Config, command: AuditCommand) -> Result<(), CliError> {
     let AuditCommand::Verify { json } = command;
-    app::install_crypto_provider();
+    crate::upstream::tls::install_crypto_provider();
     // Reads only: no migration, no maintenance.
     let store = crate::store::connect(&config.database_url, 2).await?;
     let report = crate::domain::audit::verify(store.audit.as_ref()).await;

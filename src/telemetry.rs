@@ -5,7 +5,14 @@ pub mod metrics;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 /// Installs the global subscriber once; later calls are ignored (tests build many apps).
 pub fn init(format: LogFormat, filter: &str) {

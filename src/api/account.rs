@@ -8,12 +8,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::common::{AccountName, ProviderName};
 use super::problems::ReadErrors;
-use crate::app::AppState;
 use crate::domain::api_keys::Scope;
-use crate::domain::services::account::{self as service, AccountEntry};
-use crate::error::ApiError;
 use crate::http::auth::Caller;
+use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
+use crate::http::state::AppState;
+use crate::services::account::{self as service, AccountEntry};
 
 /// Which accounts.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -11,16 +11,16 @@ use utoipa::ToSchema;
 
 use super::common::{AccountName, ApiKeyIdText};
 use super::pagination::{PageParams, link_header};
-use crate::app::AppState;
 use crate::domain::api_keys::{
     self, AccountRestriction, ApiKey, ApiKeyId, NewApiKey, Scope, Scopes,
 };
 use crate::domain::idempotency::Journal;
 use crate::domain::pagination::{Cursor, Page};
-use crate::error::{ApiError, Problem};
 use crate::http::auth::Caller;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::idempotency::WriteJournal;
+use crate::http::state::AppState;
 
 /// A scope an API key can hold; `admin` includes all others.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]

@@ -14,14 +14,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::common::AuditEventIdText;
 use super::pagination::link_header;
-use crate::app::AppState;
 use crate::domain::api_keys::Scope;
 use crate::domain::audit::chain::{BreakReason, summary_value};
 use crate::domain::audit::{self, AuditEvent, AuditFilter, EventKey, Outcome, VerifyReport};
 use crate::domain::pagination::{Cursor, Page, page_limit};
-use crate::error::{ApiError, Problem};
 use crate::http::auth::Caller;
+use crate::http::error::{ApiError, Problem};
 use crate::http::extract::ApiQuery;
+use crate::http::state::AppState;
 
 /// The media type of the export: one JSON event per line.
 pub const NDJSON: &str = "application/x-ndjson";

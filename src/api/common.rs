@@ -6,10 +6,9 @@ use time::{Date, OffsetDateTime, Time};
 use utoipa::ToSchema;
 
 use crate::domain::products::Product;
+use crate::domain::providers::{BreakerState, Capability, ProviderKind};
 use crate::domain::proxy_users::ProxyUserStatus;
-use crate::error::ApiError;
-use crate::providers::{Capability, ProviderKind};
-use crate::upstream::breaker::BreakerState;
+use crate::http::error::ApiError;
 
 /// The characters of a provider account name, as a JSON Schema pattern (see
 /// `validate_account_name`).
@@ -75,25 +74,31 @@ impl From<RequestedProduct> for Product {
     }
 }
 
-/// Which provider an account is at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum ProviderName {
-    /// helodata REST v1.
-    #[serde(rename = "helodata")]
-    Helodata,
-    /// 911Proxy api-gate-way.
-    #[serde(rename = "911proxy")]
-    Nine11Proxy,
-}
+/// Which provider an account is at: a registered provider's published name. The document's
+/// enum lists the registered providers, so a new adapter needs no line here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ProviderName(&'static str);
 
 impl From<ProviderKind> for ProviderName {
     fn from(kind: ProviderKind) -> Self {
-        match kind {
-            ProviderKind::Helodata => ProviderName::Helodata,
-            ProviderKind::Nine11 => ProviderName::Nine11Proxy,
-        }
+        ProviderName(kind.as_str())
     }
 }
+
+impl utoipa::PartialSchema for ProviderName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("Which provider an account is at."))
+            .enum_values(Some(
+                crate::services::providers::kinds().map(ProviderKind::as_str),
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ProviderName {}
 
 /// A normalized operation a provider account may support; an operation an account lacks
 /// answers 501 `unsupported_by_provider` naming it.
@@ -503,7 +508,7 @@ mod tests {
                 c.as_str()
             );
         }
-        for kind in [ProviderKind::Helodata, ProviderKind::Nine11] {
+        for kind in crate::services::providers::kinds() {
             assert_eq!(
                 serde_json::to_value(ProviderName::from(kind)).unwrap(),
                 kind.as_str()

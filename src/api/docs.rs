@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use utoipa_swagger_ui::Config;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Where the UI lives (with the trailing slash its relative asset links need).
 pub const DOCS_PATH: &str = "/docs/";

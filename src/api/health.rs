@@ -5,9 +5,9 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::config::Backend;
-use crate::error::{ApiError, ErrorCode, Problem};
+use crate::http::error::{ApiError, ErrorCode, Problem};
+use crate::http::state::AppState;
 
 /// A probe's answer.
 #[derive(Debug, Serialize, ToSchema)]

@@ -26,9 +26,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
-use crate::error::ApiError;
 use crate::http;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 
 /// Every route with its OpenAPI description, before layers are applied.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::{ErrorCode, Problem, UpstreamProblem};
+use crate::http::error::{ErrorCode, Problem, UpstreamProblem};
 
 #[derive(OpenApi)]
 #[openapi(

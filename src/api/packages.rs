@@ -11,14 +11,14 @@ use utoipa::{IntoParams, ToSchema};
 use super::common::{AccountName, CursorText, ProductName, ProviderName};
 use super::pagination::link_header;
 use super::problems::ReadErrors;
-use crate::app::AppState;
 use crate::domain::api_keys::Scope;
 use crate::domain::packages::{Package, PackageKind, PackageStatus};
 use crate::domain::pagination::{Cursor, page_limit};
-use crate::domain::services::packages::{self as service, SummaryEntry};
-use crate::error::ApiError;
 use crate::http::auth::Caller;
+use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
+use crate::http::state::AppState;
+use crate::services::packages::{self as service, SummaryEntry};
 
 /// Which accounts, and paging.
 #[derive(Debug, Deserialize, IntoParams)]

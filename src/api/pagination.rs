@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::pagination::{Cursor, Page, page_limit};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// `?cursor=&limit=` of every list.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -8,11 +8,11 @@ use utoipa::ToSchema;
 
 use super::common::{AccountName, BreakerStateName, CapabilityName, ProductName, ProviderName};
 use super::problems::ScopeErrors;
-use crate::app::AppState;
 use crate::domain::api_keys::Scope;
-use crate::domain::services::providers as service;
-use crate::error::{ApiError, Problem};
 use crate::http::auth::Caller;
+use crate::http::error::{ApiError, Problem};
+use crate::http::state::AppState;
+use crate::services::providers as service;
 
 /// One configured provider account.
 #[derive(Debug, Serialize, ToSchema)]
@@ -129,6 +129,6 @@ pub async fn provider_health(
             HealthOutcome::Failed
         },
         latency_ms: (report.latency.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
-        error: report.outcome.err().map(|e| e.to_problem()),
+        error: report.outcome.err().map(|e| ApiError::from(e).to_problem()),
     }))
 }

@@ -18,18 +18,18 @@ use super::common::{
 };
 use super::pagination::link_header;
 use super::problems::{ReadErrors, WriteErrors};
-use crate::app::AppState;
 use crate::domain::api_keys::Scope;
 use crate::domain::pagination::{Cursor, page_limit};
 use crate::domain::proxy_users::{
     Change, CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
 };
-use crate::domain::services::proxy_users::{self as service, ListCursor};
-use crate::error::ApiError;
 use crate::http::auth::Caller;
+use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
 use crate::http::idempotency::WriteJournal;
+use crate::http::state::AppState;
 use crate::providers::WriteContext;
+use crate::services::proxy_users::{self as service, ListCursor};
 
 /// A proxy user, normalized: bytes, UTC, closed enums.
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,14 +10,14 @@ use super::common::{
     AccountName, DateOrDateTime, ProductName, ProxyUserIdText, RequestedProduct, parse_time_param,
 };
 use super::problems::ReadErrors;
-use crate::app::AppState;
 use crate::domain::api_keys::Scope;
 use crate::domain::proxy_users::ProxyUserId;
-use crate::domain::services::usage::{self as service, UsageRequest};
 use crate::domain::usage::{UsageGroupBy, UsageRow};
-use crate::error::ApiError;
 use crate::http::auth::Caller;
+use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
+use crate::http::state::AppState;
+use crate::services::usage::{self as service, UsageRequest};
 
 /// How rows are grouped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

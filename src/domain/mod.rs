@@ -9,6 +9,6 @@ pub mod ids;
 pub mod packages;
 pub mod pagination;
 pub mod products;
+pub mod providers;
 pub mod proxy_users;
-pub mod services;
 pub mod usage;

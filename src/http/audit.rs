@@ -5,71 +5,38 @@
 //! The intent is recorded before the inner service runs; when that fails the request is
 //! refused with 503 and nothing else happens (no handler, no upstream call). The outcome is
 //! recorded once the answer is ready — status, error code, what the provider said (from the
-//! [`ErrorSummary`] of an error, and from [`record_upstream`], which the upstream client calls
-//! for every provider answer), the idempotency replay flag and the ids of a created resource.
+//! [`ErrorSummary`] of an error, and from the request's record of upstream calls,
+//! [`accounting`], which the upstream client fills), the idempotency replay flag and the ids of a created resource.
 //! If the request never gets an answer (deadline, caller gone, panic), a drop guard records
 //! the outcome as `unknown`; if the process dies, the worker does so later
 //! (`domain::audit::worker`).
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::idempotency::IdempotencyOutcome;
 use super::request_id::{self, RequestId};
-use crate::app::AppState;
 use crate::domain::api_keys::{self, Principal};
 use crate::domain::audit::operations::{self, Operation};
 use crate::domain::audit::{self, Completion, EventKey, NewAuditEvent, Outcome, redact};
-use crate::error::{ApiError, ErrorCode, ErrorSummary};
+use crate::http::error::{ApiError, ErrorCode, ErrorSummary};
+use crate::http::state::AppState;
 use crate::store::AuditStore;
+use crate::upstream::accounting::{self, LastAnswer};
 
-/// Response headers that carry a provider's request id, in order of preference.
-const UPSTREAM_REQUEST_ID_HEADERS: [&str; 3] =
-    ["x-helodata-request-id", "x-request-id", "request-id"];
-
-/// Longest stored header-derived value (idempotency key, upstream request id).
+/// Longest stored header-derived value (the idempotency key).
 const MAX_HEADER_VALUE: usize = 255;
 
 /// Largest response body read back for the id of a created resource.
 const MAX_RESPONSE_BODY: usize = 4 * 1024 * 1024;
-
-/// What the providers answered during one request (the last answer wins: it is the one the
-/// outcome rests on).
-#[derive(Clone, Debug, Default)]
-struct UpstreamSeen {
-    status: Option<u16>,
-    request_id: Option<String>,
-}
-
-tokio::task_local! {
-    static UPSTREAM: Arc<Mutex<UpstreamSeen>>;
-}
-
-/// Records a provider's answer for the audit event of the request being served (no-op outside
-/// an audited request).
-pub fn record_upstream(status: u16, headers: &HeaderMap) {
-    let request_id = UPSTREAM_REQUEST_ID_HEADERS.iter().find_map(|name| {
-        headers
-            .get(*name)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .map(clip)
-    });
-    let _ = UPSTREAM.try_with(|seen| {
-        if let Ok(mut seen) = seen.lock() {
-            seen.status = Some(status);
-            seen.request_id = request_id;
-        }
-    });
-}
 
 fn clip(value: &str) -> String {
     value.chars().take(MAX_HEADER_VALUE).collect()
@@ -172,12 +139,11 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         deadline: state.config.request_timeout,
         done: false,
     };
-    let seen = Arc::new(Mutex::new(UpstreamSeen::default()));
     let response = match body_error {
         Some(err) => err.into_response(),
         None => {
-            let request = Request::from_parts(parts, Body::from(bytes));
-            UPSTREAM.scope(seen.clone(), next.run(request)).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
     };
     let wants_ids = intent.resource_ids.is_empty()
@@ -195,7 +161,9 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         }
         _ => (response, None),
     };
-    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let seen = accounting::current()
+        .map(|record| record.last_answer())
+        .unwrap_or_default();
     let completion = completion_of(&response, write, seen, started.elapsed(), created);
     pending.complete(completion).await;
     response
@@ -246,7 +214,7 @@ async fn created_ids(response: Response, op: &Operation) -> (Response, Option<Ve
 fn completion_of(
     response: &Response,
     write: bool,
-    seen: UpstreamSeen,
+    seen: LastAnswer,
     elapsed: Duration,
     created: Option<Vec<String>>,
 ) -> Completion {
@@ -359,7 +327,7 @@ impl Drop for Pending {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::UpstreamProblem;
+    use crate::http::error::UpstreamProblem;
 
     fn response(status: StatusCode, summary: Option<ErrorSummary>) -> Response {
         let mut response = status.into_response();
@@ -380,7 +348,7 @@ mod tests {
         let c = completion_of(
             &response(StatusCode::GATEWAY_TIMEOUT, Some(timeout.clone())),
             true,
-            UpstreamSeen::default(),
+            LastAnswer::default(),
             Duration::from_millis(3),
             None,
         );
@@ -391,7 +359,7 @@ mod tests {
         let read = completion_of(
             &response(StatusCode::GATEWAY_TIMEOUT, Some(timeout)),
             false,
-            UpstreamSeen::default(),
+            LastAnswer::default(),
             Duration::ZERO,
             None,
         );
@@ -407,7 +375,7 @@ mod tests {
             }),
             created_ids: None,
         };
-        let seen = UpstreamSeen {
+        let seen = LastAnswer {
             status: Some(200),
             request_id: Some("req_up".into()),
         };
@@ -429,7 +397,7 @@ mod tests {
         let c = completion_of(
             &response(StatusCode::METHOD_NOT_ALLOWED, None),
             true,
-            UpstreamSeen::default(),
+            LastAnswer::default(),
             Duration::ZERO,
             None,
         );
@@ -444,7 +412,7 @@ mod tests {
         let c = completion_of(
             &replayed,
             true,
-            UpstreamSeen::default(),
+            LastAnswer::default(),
             Duration::ZERO,
             Some(vec!["a:1".into()]),
         );
@@ -452,20 +420,5 @@ mod tests {
         assert_eq!(c.idempotency_replayed, Some(true));
         assert_eq!(c.resource_ids, Some(vec!["a:1".to_string()]));
         assert_eq!(c.error_code, None);
-    }
-
-    #[tokio::test]
-    async fn the_provider_request_id_is_taken_from_its_header() {
-        let seen = Arc::new(Mutex::new(UpstreamSeen::default()));
-        let mut headers = HeaderMap::new();
-        headers.insert("x-helodata-request-id", "req_H1".parse().unwrap());
-        UPSTREAM
-            .scope(seen.clone(), async { record_upstream(201, &headers) })
-            .await;
-        let seen = seen.lock().unwrap().clone();
-        assert_eq!(seen.status, Some(201));
-        assert_eq!(seen.request_id.as_deref(), Some("req_H1"));
-        // Outside an audited request it does nothing (and does not panic).
-        record_upstream(500, &HeaderMap::new());
     }
 }

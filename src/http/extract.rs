@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 
 /// A JSON request body. Malformed JSON, wrong types and missing fields answer
 /// 400 `invalid_argument` with `field` set to the JSON path; a body over the limit 413.

@@ -21,13 +21,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
 use crate::domain::api_keys::Principal;
 use crate::domain::idempotency::{
     Begin, BeginRequest, IdempotencyKey, Journal, RecordCipher, RecordUnreadable, StoredResponse,
     fingerprint,
 };
-use crate::error::{ApiError, ErrorCode, ErrorSummary};
+use crate::http::error::{ApiError, ErrorCode, ErrorSummary};
+use crate::http::state::AppState;
 use crate::telemetry::metrics;
 use crate::upstream::accounting;
 
@@ -182,7 +182,8 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let mut request = Request::from_parts(parts, Body::from(bytes));
     request.extensions_mut().insert(journal.clone());
     let heartbeat = tokio::spawn(keep_lease(journal.clone(), lease));
-    let (response, upstream) = accounting::scope(next.run(request)).await;
+    let response = next.run(request).await;
+    let upstream = accounting::current().unwrap_or_default();
     heartbeat.abort();
     let response = settle(
         &state, &principal, &key, &cipher, &owner, response, &upstream,

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 
 /// The methods each route serves, by its path template (`/v1/proxy-users/{id}`).
 #[derive(Clone, Debug, Default)]

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
-use crate::app::AppState;
 use crate::config::Backend;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::telemetry::metrics;
 
 /// Where `/metrics` is served.
@@ -85,7 +85,7 @@ fn refresh_gauges(state: &AppState) {
         metrics::set_breaker_state(
             &account.name,
             account.kind.as_str(),
-            account.client.breaker_state(),
+            account.client.breaker_state().as_str(),
         );
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod method_gate;
@@ -10,5 +11,6 @@ pub mod metrics;
 pub mod problem_fallback;
 pub mod request_id;
 pub mod server_timing;
+pub mod state;
 pub mod timeout;
 pub mod trace;

@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{ApiError, ErrorCode, PROBLEM_JSON};
+use crate::http::error::{ApiError, ErrorCode, PROBLEM_JSON};
 
 /// Middleware: rewrite bare 4xx/5xx responses into problem details, keeping their headers.
 pub async fn layer(request: Request, next: Next) -> Response {

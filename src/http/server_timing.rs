@@ -1,8 +1,8 @@
 //! `Server-Timing: upstream;dur=…, gateway;dur=…` on every response, so callers and benchmarks
-//! can tell the providers' time from the gateway's own overhead.
+//! can tell the providers' time from the gateway's own overhead. This layer opens the request's
+//! record of upstream calls ([`accounting::scope`]); the audit and idempotency layers inside it
+//! read the same record.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::Request;
@@ -10,15 +10,7 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 
-tokio::task_local! {
-    static UPSTREAM_MICROS: Arc<AtomicU64>;
-}
-
-/// Adds time spent waiting on a provider to the current request's upstream total.
-pub fn record_upstream(elapsed: Duration) {
-    let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-    let _ = UPSTREAM_MICROS.try_with(|total| total.fetch_add(micros, Ordering::Relaxed));
-}
+use crate::upstream::accounting;
 
 /// The header value for a request that took `total`, `upstream` of it waiting on providers.
 pub fn header_value(total: Duration, upstream: Duration) -> String {
@@ -30,17 +22,12 @@ pub fn header_value(total: Duration, upstream: Duration) -> String {
     )
 }
 
-/// Middleware: measure the request and its upstream share, write the header.
+/// Middleware: open the record of upstream calls, measure the request and its upstream share,
+/// write the header.
 pub async fn layer(request: Request, next: Next) -> Response {
-    let upstream = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
-    let mut response = UPSTREAM_MICROS
-        .scope(upstream.clone(), next.run(request))
-        .await;
-    let value = header_value(
-        started.elapsed(),
-        Duration::from_micros(upstream.load(Ordering::Relaxed)),
-    );
+    let (mut response, upstream) = accounting::scope(next.run(request)).await;
+    let value = header_value(started.elapsed(), upstream.waited());
     if let Ok(value) = HeaderValue::from_str(&value) {
         response.headers_mut().insert("server-timing", value);
     }

@@ -7,7 +7,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::http::error::{ApiError, ErrorCode};
 
 /// Middleware: answer 504 when the inner service takes longer than the configured limit.
 pub async fn layer(State(limit): State<Duration>, request: Request, next: Next) -> Response {

@@ -8,11 +8,11 @@ pub mod helodata;
 pub mod nine11;
 pub mod registry;
 
-use std::fmt;
-
 use async_trait::async_trait;
 
 pub use error::{FailureKind, ProviderError, UpstreamFailure};
+
+pub use crate::domain::providers::{Capability, ProviderKind};
 
 use crate::domain::account::AccountInfo;
 use crate::domain::packages::{Package, PackageSummary};
@@ -21,104 +21,6 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
 use crate::domain::usage::{UsageQuery, UsageRow};
-
-/// Which provider an account belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProviderKind {
-    /// helodata REST v1.
-    Helodata,
-    /// 911Proxy api-gate-way.
-    Nine11,
-}
-
-impl ProviderKind {
-    /// The wire name (`kind` in configuration, `provider` in responses).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Helodata => "helodata",
-            ProviderKind::Nine11 => "911proxy",
-        }
-    }
-}
-
-impl fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ProviderKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "helodata" => Ok(ProviderKind::Helodata),
-            "911proxy" => Ok(ProviderKind::Nine11),
-            _ => Err(format!(
-                "unknown provider kind '{s}' (known: helodata, 911proxy)"
-            )),
-        }
-    }
-}
-
-/// A normalized operation an adapter may support; `GET /v1/providers` publishes the list and
-/// anything else answers 501 `unsupported_by_provider`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Capability {
-    /// `GET /v1/proxy-users`.
-    ListProxyUsers,
-    /// `GET /v1/proxy-users/{id}`.
-    GetProxyUser,
-    /// `POST /v1/proxy-users`.
-    CreateProxyUser,
-    /// `POST /v1/proxy-users/batch`.
-    CreateProxyUsersBatch,
-    /// `PATCH` of `label`.
-    UpdateLabel,
-    /// `PATCH` of `status`.
-    UpdateStatus,
-    /// `PATCH` of `traffic_limit_bytes`.
-    UpdateTrafficLimit,
-    /// `PATCH` of `concurrency_max` / `rps_max`.
-    UpdateRateLimits,
-    /// `PATCH` of `password` (a chosen password).
-    SetPassword,
-    /// `POST /v1/proxy-users/{id}/rotate-password`.
-    RotatePassword,
-    /// `DELETE /v1/proxy-users/{id}`.
-    DeleteProxyUser,
-    /// `GET /v1/usage`.
-    Usage,
-    /// `GET /v1/account`.
-    Account,
-    /// `GET /v1/packages`.
-    Packages,
-    /// `GET /v1/packages/summary`.
-    PackageSummary,
-}
-
-impl Capability {
-    /// The operation's name as published and as named in 501 errors.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::ListProxyUsers => "proxy_users.list",
-            Capability::GetProxyUser => "proxy_users.get",
-            Capability::CreateProxyUser => "proxy_users.create",
-            Capability::CreateProxyUsersBatch => "proxy_users.create_batch",
-            Capability::UpdateLabel => "proxy_users.update.label",
-            Capability::UpdateStatus => "proxy_users.update.status",
-            Capability::UpdateTrafficLimit => "proxy_users.update.traffic_limit_bytes",
-            Capability::UpdateRateLimits => "proxy_users.update.rate_limits",
-            Capability::SetPassword => "proxy_users.update.password",
-            Capability::RotatePassword => "proxy_users.rotate_password",
-            Capability::DeleteProxyUser => "proxy_users.delete",
-            Capability::Usage => "usage.get",
-            Capability::Account => "account.get",
-            Capability::Packages => "packages.list",
-            Capability::PackageSummary => "packages.summary",
-        }
-    }
-}
 
 /// Per-write context the adapter may need: the key to forward where the provider has its own
 /// idempotency (helodata), derived from the caller's `Idempotency-Key`, and the journal of the

@@ -16,8 +16,6 @@ use ::metrics::{
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::upstream::BreakerState;
-
 /// Requests served, by method, route template and status.
 pub const HTTP_REQUESTS: &str = "pgw_http_requests_total";
 /// Latency of served requests, by method, route template and status.
@@ -268,18 +266,17 @@ pub fn record_upstream_retry(labels: UpstreamLabels<'_>, reason: UpstreamOutcome
     counter!(UPSTREAM_RETRIES, &labels.with("reason", reason.as_str())).increment(1);
 }
 
+/// The states of a circuit breaker, as the `state` label names them.
+pub const BREAKER_STATES: [&str; 3] = ["closed", "half_open", "open"];
+
 /// Publishes an account's breaker state (set at every scrape from the live breakers).
-pub fn set_breaker_state(account: &str, provider: &str, state: BreakerState) {
-    for candidate in [
-        BreakerState::Closed,
-        BreakerState::HalfOpen,
-        BreakerState::Open,
-    ] {
+pub fn set_breaker_state(account: &str, provider: &str, state: &str) {
+    for candidate in BREAKER_STATES {
         gauge!(
             UPSTREAM_BREAKER_STATE,
             "account" => account.to_string(),
             "provider" => provider.to_string(),
-            "state" => candidate.as_str(),
+            "state" => candidate,
         )
         .set(if candidate == state { 1.0 } else { 0.0 });
     }
@@ -433,7 +430,7 @@ mod tests {
             Duration::from_millis(20),
         );
         record_upstream_retry(labels, UpstreamOutcome::ServerError);
-        set_breaker_state("unit-acct", "helodata", BreakerState::Open);
+        set_breaker_state("unit-acct", "helodata", "open");
         record_idempotency_replay();
         record_idempotency_conflict("reused");
         record_audit_write_failure();

@@ -4,27 +4,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The breaker's state, as published by `GET /v1/providers` and metrics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BreakerState {
-    /// Calls flow.
-    Closed,
-    /// Calls fail fast until the cooldown ends.
-    Open,
-    /// One probe call is in flight; others fail fast.
-    HalfOpen,
-}
-
-impl BreakerState {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BreakerState::Closed => "closed",
-            BreakerState::Open => "open",
-            BreakerState::HalfOpen => "half_open",
-        }
-    }
-}
+pub use crate::domain::providers::BreakerState;
 
 #[derive(Debug)]
 enum Inner {

@@ -7,6 +7,7 @@
 pub mod accounting;
 pub mod breaker;
 pub mod policy;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,7 +20,6 @@ use tokio::sync::Semaphore;
 pub use breaker::{Breaker, BreakerState};
 pub use policy::{RetryMode, UpstreamPolicy, parse_retry_after};
 
-use crate::http::server_timing;
 use crate::telemetry::metrics::{self, UpstreamLabels, UpstreamOutcome};
 
 /// One call to make, relative to the account's base URL.
@@ -155,7 +155,7 @@ pub struct UpstreamClient {
 impl UpstreamClient {
     /// A client for `base_url` (no trailing slash needed) with `policy`.
     pub fn new(account: &str, base_url: &str, policy: UpstreamPolicy) -> Result<Self, String> {
-        crate::app::install_crypto_provider();
+        tls::install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.timeout)
@@ -317,10 +317,10 @@ impl UpstreamClient {
         }
         .await;
         let elapsed = started.elapsed();
-        server_timing::record_upstream(elapsed);
+        accounting::record_wait(elapsed);
         let result = match result {
             Ok((status, headers, body)) => {
-                crate::http::audit::record_upstream(status.as_u16(), &headers);
+                accounting::record_answer(status.as_u16(), &headers);
                 if status.is_server_error() {
                     self.breaker.record_failure();
                 } else {

@@ -53,7 +53,7 @@ impl Harness {
         policy: UpstreamPolicy,
         key: Option<&str>,
     ) -> Harness {
-        proxy_gateway::app::install_crypto_provider();
+        proxy_gateway::upstream::tls::install_crypto_provider();
         let mut opts = SimOptions::new(SimProvider::Nine11);
         opts.nine11.now = Some(NOW);
         tweak(&mut opts);

@@ -7,7 +7,8 @@ use crate::support::{Db, binary, problem, spawn_app, temp_dir};
 fn the_readme_settings_table_lists_every_setting() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for setting in proxy_gateway::config::SETTINGS {
+    for setting in proxy_gateway::config::all_settings(&proxy_gateway::providers::registry::specs())
+    {
         assert!(
             readme.contains(&format!("`{}`", setting.env)),
             "README lacks {}",

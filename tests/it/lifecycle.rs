@@ -175,7 +175,8 @@ async fn help_explains_every_setting() {
         .unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for setting in proxy_gateway::config::SETTINGS {
+    for setting in proxy_gateway::config::all_settings(&proxy_gateway::providers::registry::specs())
+    {
         assert!(help.contains(setting.env), "--help lacks {}", setting.env);
     }
     for word in ["serve", "migrate", "keys", "simulate", "openapi"] {

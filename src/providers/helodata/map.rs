@@ -18,7 +18,6 @@ use crate::domain::packages::{Package, PackageKind, PackageStatus};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{ProxyUser, ProxyUserId, ProxyUserStatus};
 use crate::domain::usage::UsageRow;
-use crate::providers::ProviderKind;
 
 /// The products helodata sells, in the order the adapter queries them (§2).
 pub const PRODUCTS: [Product; 3] = [Product::Residential, Product::Mobile, Product::Isp];
@@ -138,7 +137,7 @@ pub fn without_secrets(raw: &Value) -> Value {
 pub fn proxy_user(account: &str, sub: &wire::SubUser, raw: &Value) -> ProxyUser {
     ProxyUser {
         id: ProxyUserId::new(account, sub.id.clone()),
-        provider: ProviderKind::Helodata,
+        provider: crate::providers::helodata::registration::KIND,
         username: sub.name.clone(),
         label: sub.label.clone(),
         products: products_from_wire(&sub.products),
@@ -480,7 +479,10 @@ mod tests {
         let sub: wire::SubUser = serde_json::from_value(raw.clone()).expect("sub-user");
         let user = proxy_user("helo-main", &sub, &raw);
         assert_eq!(user.id.to_string(), "helo-main:sub_01HX2K3PQ4M5");
-        assert_eq!(user.provider, ProviderKind::Helodata);
+        assert_eq!(
+            user.provider,
+            crate::providers::helodata::registration::KIND
+        );
         assert_eq!(user.username, "s1a2b3c4d5e");
         assert_eq!(user.label.as_deref(), Some("acme-prod"));
         assert_eq!(

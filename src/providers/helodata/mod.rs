@@ -16,6 +16,7 @@
 mod client;
 mod map;
 mod packages;
+pub mod registration;
 mod usage;
 mod validate;
 mod wire;
@@ -192,7 +193,7 @@ fn write_key(ctx: &WriteContext) -> Option<String> {
 #[async_trait]
 impl ProviderAdapter for HelodataAdapter {
     fn kind(&self) -> ProviderKind {
-        ProviderKind::Helodata
+        registration::KIND
     }
 
     fn account(&self) -> &str {

@@ -14,7 +14,6 @@ use crate::domain::account::{AccountInfo, Money};
 use crate::domain::packages::{Package, PackageKind, PackageStatus, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{ProxyUser, ProxyUserId, ProxyUserStatus};
-use crate::providers::ProviderKind;
 
 /// Bytes in a KB (911 reports traffic in KB; 1 KB = 1024 bytes).
 pub const KB: u64 = 1024;
@@ -196,7 +195,7 @@ pub fn proxy_user(account: &str, tz: &TimeZone, rows: &[Row]) -> Option<ProxyUse
     };
     Some(ProxyUser {
         id: ProxyUserId::new(account, primary.username.clone()),
-        provider: ProviderKind::Nine11,
+        provider: crate::providers::nine11::registration::KIND,
         username: primary.username.clone(),
         label: primary.remark.clone().filter(|r| !r.is_empty()),
         products,
@@ -449,7 +448,7 @@ mod tests {
             "usage_flow": 3, "limit_flow": 5, "status": 1});
         let user = proxy_user("nine", &utc8(), &[row(raw)]).unwrap();
         assert_eq!(user.id.to_string(), "nine:alpha01");
-        assert_eq!(user.provider, ProviderKind::Nine11);
+        assert_eq!(user.provider, crate::providers::nine11::registration::KIND);
         assert_eq!(user.username, "alpha01");
         assert_eq!(user.label, None);
         assert_eq!(user.products, vec![Product::Residential]);

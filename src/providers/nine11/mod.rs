@@ -14,6 +14,7 @@
 mod client;
 mod map;
 mod packages;
+pub mod registration;
 mod usage;
 mod validate;
 mod wire;
@@ -219,7 +220,7 @@ fn with_created(err: ProviderError, ids: Vec<String>) -> ProviderError {
 fn assumed_user(account: &str, plan: &Planned) -> ProxyUser {
     ProxyUser {
         id: ProxyUserId::new(account, plan.username.clone()),
-        provider: ProviderKind::Nine11,
+        provider: registration::KIND,
         username: plan.username.clone(),
         label: Some(plan.valid.remark.clone()).filter(|r| !r.is_empty()),
         products: vec![map::product_of_type(plan.valid.product_type)],
@@ -254,7 +255,7 @@ fn patched(mut user: ProxyUser, patch: &ValidPatch) -> ProxyUser {
 #[async_trait]
 impl ProviderAdapter for Nine11Adapter {
     fn kind(&self) -> ProviderKind {
-        ProviderKind::Nine11
+        registration::KIND
     }
 
     fn account(&self) -> &str {

@@ -176,7 +176,7 @@ async fn a_closed_port_is_unreachable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
-    proxy_gateway::app::install_crypto_provider();
+    proxy_gateway::upstream::tls::install_crypto_provider();
     let policy = UpstreamPolicy {
         max_retries: 0,
         ..fast_policy()

@@ -3,7 +3,7 @@
 
 use proxy_gateway::domain::products::Product;
 use proxy_gateway::domain::proxy_users::{ProxyUserFilter, ProxyUserId, ProxyUserStatus};
-use proxy_gateway::providers::{ProviderAdapter, ProviderError, ProviderKind};
+use proxy_gateway::providers::{ProviderAdapter, ProviderError};
 use serde_json::json;
 use time::macros::datetime;
 
@@ -25,7 +25,10 @@ async fn a_seeded_subuser_maps_to_exact_normalized_values() {
         user.id.to_string(),
         "helo-main:sub_01JWMKF78094CT0T695R5G6203"
     );
-    assert_eq!(user.provider, ProviderKind::Helodata);
+    assert_eq!(
+        user.provider,
+        proxy_gateway::providers::helodata::registration::KIND
+    );
     assert_eq!(user.username, "sjaa6j31ee2");
     assert_eq!(user.label.as_deref(), Some("acme-prod"));
     assert_eq!(user.products, vec![Product::Residential, Product::Mobile]);

@@ -96,7 +96,7 @@ pub async fn start() -> Env {
 
 /// A seed-1 simulator and an adapter with `token` and `policy`.
 pub async fn start_with(token: &str, policy: UpstreamPolicy) -> Env {
-    proxy_gateway::app::install_crypto_provider();
+    proxy_gateway::upstream::tls::install_crypto_provider();
     let sim = sim::spawn(
         SimProvider::Helodata,
         SimOptions::new(SimProvider::Helodata),

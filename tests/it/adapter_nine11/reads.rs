@@ -4,7 +4,7 @@
 use proxy_gateway::domain::packages::{PackageKind, PackageStatus};
 use proxy_gateway::domain::products::Product;
 use proxy_gateway::domain::proxy_users::{ProxyUserFilter, ProxyUserStatus};
-use proxy_gateway::providers::{Capability, ProviderAdapter, ProviderKind};
+use proxy_gateway::providers::{Capability, ProviderAdapter};
 use secrecy::ExposeSecret;
 use time::macros::datetime;
 
@@ -31,7 +31,10 @@ const SEEDED: [&str; 12] = [
 #[tokio::test]
 async fn capabilities_and_products_are_what_911_supports() {
     let h = Harness::start().await;
-    assert_eq!(h.adapter.kind(), ProviderKind::Nine11);
+    assert_eq!(
+        h.adapter.kind(),
+        proxy_gateway::providers::nine11::registration::KIND
+    );
     assert_eq!(h.adapter.account(), ACCOUNT);
     assert!(
         !h.adapter
@@ -66,7 +69,10 @@ async fn a_seeded_user_is_normalized_with_exact_values() {
     let h = Harness::start().await;
     let user = h.adapter.get_proxy_user("alpha83").await.unwrap();
     assert_eq!(user.id.to_string(), "nine:alpha83");
-    assert_eq!(user.provider, ProviderKind::Nine11);
+    assert_eq!(
+        user.provider,
+        proxy_gateway::providers::nine11::registration::KIND
+    );
     assert_eq!(user.username, "alpha83");
     assert_eq!(user.label.as_deref(), Some("测试账号"));
     assert_eq!(user.products, vec![Product::Residential]);

@@ -148,6 +148,7 @@ async fn a_serving_role_that_owns_nothing_may_only_append_read_and_complete() {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        &proxy_gateway::providers::registry::specs(),
     )
     .unwrap();
     let (a, b) = tokio::join!(

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use proxy_gateway::config::{Config, SETTINGS};
+use proxy_gateway::config::{Config, all_settings};
 
 use crate::support::{binary, temp_dir};
 
@@ -146,12 +146,15 @@ fn the_image_env_defaults_are_valid_settings() {
     let env = runtime_env(&runtime_stage());
     for key in env.keys() {
         assert!(
-            SETTINGS.iter().any(|s| s.env == key),
+            all_settings(&proxy_gateway::providers::registry::specs())
+                .iter()
+                .any(|s| s.env == key),
             "ENV {key} is not a setting"
         );
     }
     let env: BTreeMap<String, String> = env.into_iter().collect();
-    Config::from_sources(None, &env).expect("the image's ENV is a valid configuration");
+    Config::from_sources(None, &env, &proxy_gateway::providers::registry::specs())
+        .expect("the image's ENV is a valid configuration");
 }
 
 #[tokio::test]

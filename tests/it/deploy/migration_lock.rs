@@ -223,7 +223,12 @@ async fn replicas_importing_the_same_bootstrap_key_at_once_all_succeed() {
         .to_string();
     let env: std::collections::BTreeMap<String, String> =
         [("PGW_BOOTSTRAP_ADMIN_KEY".to_string(), token.clone())].into();
-    let config = proxy_gateway::config::Config::from_sources(None, &env).unwrap();
+    let config = proxy_gateway::config::Config::from_sources(
+        None,
+        &env,
+        &proxy_gateway::providers::registry::specs(),
+    )
+    .unwrap();
     let starts = futures::future::join_all(
         (0..4).map(|_| proxy_gateway::app::bootstrap_admin_key(&store, &config)),
     )

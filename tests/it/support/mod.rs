@@ -61,7 +61,7 @@ pub async fn fresh_postgres_url() -> String {
 
 /// An HTTP client for tests (installs the process's TLS crypto provider first, as the app does).
 pub fn http_client() -> reqwest::Client {
-    proxy_gateway::app::install_crypto_provider();
+    proxy_gateway::upstream::tls::install_crypto_provider();
     reqwest::Client::new()
 }
 
@@ -241,7 +241,8 @@ async fn start(
     admin_token: String,
     database_url: String,
 ) -> TestApp {
-    let config = Config::from_sources(None, &env).expect("test config");
+    let config = Config::from_sources(None, &env, &proxy_gateway::providers::registry::specs())
+        .expect("test config");
     let app = App::build(config).await.expect("build app");
     let addr = app.local_addr();
     let (stop, stop_rx) = oneshot::channel::<()>();

@@ -11,9 +11,9 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
     RotatedPassword,
 };
-use crate::error::ApiError;
 use crate::providers::WriteContext;
 use crate::providers::registry::Registry;
+use crate::services::ServiceError;
 
 /// Most users one batch may create.
 pub const MAX_BATCH: usize = 100;
@@ -36,12 +36,15 @@ impl ListCursor {
     }
 
     /// Decodes the public text of a cursor made by [`ListCursor::to_cursor`].
-    pub fn decode_public(text: &str) -> Result<ListCursor, ApiError> {
+    pub fn decode_public(text: &str) -> Result<ListCursor, ServiceError> {
         Cursor::decode(text)
             .ok()
             .and_then(|cursor| serde_json::from_str(&cursor.0).ok())
             .ok_or_else(|| {
-                ApiError::invalid_argument("cursor", "cursor is not a cursor returned by this API")
+                ServiceError::invalid_argument(
+                    "cursor",
+                    "cursor is not a cursor returned by this API",
+                )
             })
     }
 }
@@ -54,7 +57,7 @@ pub async fn list(
     filter: &ProxyUserFilter,
     cursor: Option<ListCursor>,
     limit: u32,
-) -> Result<Page<ProxyUser>, ApiError> {
+) -> Result<Page<ProxyUser>, ServiceError> {
     let selected = select_accounts(registry, principal, accounts)?;
     let start = match &cursor {
         None => 0,
@@ -62,7 +65,7 @@ pub async fn list(
             .iter()
             .position(|a| a.name == c.account)
             .ok_or_else(|| {
-                ApiError::invalid_argument(
+                ServiceError::invalid_argument(
                     "cursor",
                     "the cursor belongs to another account selection",
                 )
@@ -77,7 +80,7 @@ pub async fn list(
                 .adapter
                 .list_proxy_users(filter, inner.as_deref(), wanted)
                 .await
-                .map_err(|e| ApiError::from_provider(&account.name, e))?;
+                .map_err(|e| ServiceError::provider(&account.name, e))?;
             users.extend(page.users);
             inner = page.next_cursor;
             if inner.is_none() || users.len() as u32 >= limit {
@@ -114,13 +117,13 @@ pub async fn get(
     registry: &Registry,
     principal: &Principal,
     id: &ProxyUserId,
-) -> Result<ProxyUser, ApiError> {
+) -> Result<ProxyUser, ServiceError> {
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
     account
         .adapter
         .get_proxy_user(&id.upstream)
         .await
-        .map_err(|e| ApiError::from_provider(&account.name, e))
+        .map_err(|e| ServiceError::provider(&account.name, e))
 }
 
 /// Creates users in one account (all validated by the adapter before any upstream call).
@@ -130,15 +133,15 @@ pub async fn create(
     account: &str,
     users: &[NewProxyUser],
     ctx: &WriteContext,
-) -> Result<Vec<CreatedProxyUser>, ApiError> {
+) -> Result<Vec<CreatedProxyUser>, ServiceError> {
     if users.is_empty() {
-        return Err(ApiError::invalid_argument(
+        return Err(ServiceError::invalid_argument(
             "users",
             "at least one user is required",
         ));
     }
     if users.len() > MAX_BATCH {
-        return Err(ApiError::invalid_argument(
+        return Err(ServiceError::invalid_argument(
             "users",
             format!("at most {MAX_BATCH} users per batch"),
         ));
@@ -149,7 +152,7 @@ pub async fn create(
         account,
         UnknownAccount::InvalidArgument("account"),
     )?;
-    let fail = |e| ApiError::from_provider(&account.name, e);
+    let fail = |e| ServiceError::provider(&account.name, e);
     let Some(journal) = &ctx.journal else {
         return account
             .adapter
@@ -262,10 +265,10 @@ pub async fn update(
     id: &ProxyUserId,
     patch: &ProxyUserPatch,
     ctx: &WriteContext,
-) -> Result<ProxyUser, ApiError> {
+) -> Result<ProxyUser, ServiceError> {
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
     if patch.requested_fields().is_empty() {
-        return Err(ApiError::invalid_argument(
+        return Err(ServiceError::invalid_argument(
             "body",
             "the patch changes nothing: name at least one field",
         ));
@@ -274,7 +277,7 @@ pub async fn update(
         .adapter
         .update_proxy_user(&id.upstream, patch, ctx)
         .await
-        .map_err(|e| ApiError::from_provider(&account.name, e))
+        .map_err(|e| ServiceError::provider(&account.name, e))
 }
 
 /// Sets or rotates a password.
@@ -284,7 +287,7 @@ pub async fn rotate_password(
     id: &ProxyUserId,
     new_password: Option<&SecretString>,
     ctx: &WriteContext,
-) -> Result<RotatedPassword, ApiError> {
+) -> Result<RotatedPassword, ServiceError> {
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
     // A password the gateway chooses is journaled before the call, so a retry sets the same one.
     let planned = match (&ctx.journal, new_password) {
@@ -313,7 +316,7 @@ pub async fn rotate_password(
         .adapter
         .rotate_password(&id.upstream, planned.as_ref().or(new_password), ctx)
         .await
-        .map_err(|e| ApiError::from_provider(&account.name, e))
+        .map_err(|e| ServiceError::provider(&account.name, e))
 }
 
 /// Deletes a proxy user.
@@ -322,7 +325,7 @@ pub async fn delete(
     principal: &Principal,
     id: &ProxyUserId,
     ctx: &WriteContext,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
     match account.adapter.delete_proxy_user(&id.upstream, ctx).await {
         // A resumed delete whose user is gone: the earlier attempt deleted it.
@@ -331,7 +334,7 @@ pub async fn delete(
         {
             Ok(())
         }
-        other => other.map_err(|e| ApiError::from_provider(&account.name, e)),
+        other => other.map_err(|e| ServiceError::provider(&account.name, e)),
     }
 }
 
@@ -351,6 +354,9 @@ mod tests {
     #[test]
     fn garbage_cursors_are_400_naming_the_cursor() {
         let err = ListCursor::decode_public("bm90IGpzb24").unwrap_err();
-        assert_eq!(err.field.as_deref(), Some("cursor"));
+        assert!(
+            matches!(&err, ServiceError::InvalidArgument { field, .. } if field == "cursor"),
+            "{err:?}"
+        );
     }
 }

@@ -7,9 +7,9 @@ use super::select_accounts;
 use crate::domain::api_keys::Principal;
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::pagination::{Cursor, Page};
-use crate::error::ApiError;
 use crate::providers::registry::Registry;
 use crate::providers::{ProviderError, ProviderKind};
+use crate::services::ServiceError;
 
 /// One page of packages over the selected accounts, ordered by id (`<account>:<upstream id>`).
 pub async fn list(
@@ -18,7 +18,7 @@ pub async fn list(
     requested: &[String],
     after: Option<&Cursor>,
     limit: u32,
-) -> Result<Page<Package>, ApiError> {
+) -> Result<Page<Package>, ServiceError> {
     let selected = select_accounts(registry, principal, requested)?;
     let after_id = after.map(|c| c.0.as_str());
     let selected: Vec<_> = selected
@@ -36,7 +36,7 @@ pub async fn list(
             .adapter
             .packages()
             .await
-            .map_err(|e| ApiError::from_provider(&account.name, e))
+            .map_err(|e| ServiceError::provider(&account.name, e))
     }))
     .await?;
     let mut packages: Vec<Package> = lists.into_iter().flatten().collect();
@@ -63,7 +63,7 @@ pub async fn summaries(
     registry: &Registry,
     principal: &Principal,
     requested: &[String],
-) -> Result<(Vec<SummaryEntry>, Vec<String>), ApiError> {
+) -> Result<(Vec<SummaryEntry>, Vec<String>), ServiceError> {
     let selected = select_accounts(registry, principal, requested)?;
     let explicit = !requested.is_empty();
     let results = try_join_all(selected.iter().map(|account| async move {
@@ -74,7 +74,7 @@ pub async fn summaries(
                 summary,
             })),
             Err(ProviderError::Unsupported { .. }) if !explicit => Ok(None),
-            Err(e) => Err(ApiError::from_provider(&account.name, e)),
+            Err(e) => Err(ServiceError::provider(&account.name, e)),
         }
     }))
     .await?;

@@ -3,13 +3,15 @@
 //! these functions.
 
 pub mod account;
+mod error;
 pub mod packages;
 pub mod providers;
 pub mod proxy_users;
 pub mod usage;
 
+pub use error::ServiceError;
+
 use crate::domain::api_keys::Principal;
-use crate::error::ApiError;
 use crate::providers::registry::{ProviderAccount, Registry};
 
 /// How an account name that does not exist is reported.
@@ -27,18 +29,18 @@ pub fn resolve_account<'a>(
     principal: &Principal,
     name: &str,
     unknown: UnknownAccount,
-) -> Result<&'a ProviderAccount, ApiError> {
+) -> Result<&'a ProviderAccount, ServiceError> {
     let account = registry.get(name).ok_or_else(|| match unknown {
-        UnknownAccount::InvalidArgument(field) => ApiError::invalid_argument(
+        UnknownAccount::InvalidArgument(field) => ServiceError::invalid_argument(
             field,
             format!("no provider account named '{name}' (GET /v1/providers lists them)"),
         ),
         UnknownAccount::NotFound => {
-            ApiError::not_found(format!("no provider account named '{name}'"))
+            ServiceError::NotFound(format!("no provider account named '{name}'"))
         }
     })?;
     if !principal.accounts.permits(name) {
-        return Err(ApiError::permission_denied(format!(
+        return Err(ServiceError::PermissionDenied(format!(
             "this API key may not use the provider account '{name}'"
         )));
     }
@@ -51,7 +53,7 @@ pub fn select_accounts<'a>(
     registry: &'a Registry,
     principal: &Principal,
     requested: &[String],
-) -> Result<Vec<&'a ProviderAccount>, ApiError> {
+) -> Result<Vec<&'a ProviderAccount>, ServiceError> {
     if requested.is_empty() {
         return Ok(registry
             .iter()

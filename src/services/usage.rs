@@ -9,8 +9,8 @@ use crate::domain::api_keys::Principal;
 use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::domain::usage::{UsageGroupBy, UsageQuery, UsageRow};
-use crate::error::ApiError;
 use crate::providers::registry::Registry;
+use crate::services::ServiceError;
 
 /// The longest window one request may ask for.
 pub const MAX_WINDOW: time::Duration = time::Duration::days(366);
@@ -46,12 +46,15 @@ pub async fn usage(
     registry: &Registry,
     principal: &Principal,
     request: UsageRequest,
-) -> Result<UsageReport, ApiError> {
+) -> Result<UsageReport, ServiceError> {
     if request.from >= request.to {
-        return Err(ApiError::invalid_argument("from", "from must be before to"));
+        return Err(ServiceError::invalid_argument(
+            "from",
+            "from must be before to",
+        ));
     }
     if request.to - request.from > MAX_WINDOW {
-        return Err(ApiError::invalid_argument(
+        return Err(ServiceError::invalid_argument(
             "to",
             "the window may span at most 366 days",
         ));
@@ -59,7 +62,7 @@ pub async fn usage(
     let accounts = match &request.proxy_user {
         Some(id) => {
             if !request.accounts.is_empty() && !request.accounts.contains(&id.account) {
-                return Err(ApiError::invalid_argument(
+                return Err(ServiceError::invalid_argument(
                     "proxy_user",
                     "the proxy user belongs to an account that the account filter excludes",
                 ));
@@ -87,7 +90,7 @@ pub async fn usage(
                 .adapter
                 .usage(query)
                 .await
-                .map_err(|e| ApiError::from_provider(&account.name, e))
+                .map_err(|e| ServiceError::provider(&account.name, e))
         }
     });
     let rows: Vec<UsageRow> = try_join_all(calls).await?.into_iter().flatten().collect();

@@ -5,9 +5,9 @@ use futures::future::try_join_all;
 use super::select_accounts;
 use crate::domain::account::AccountInfo;
 use crate::domain::api_keys::Principal;
-use crate::error::ApiError;
 use crate::providers::ProviderKind;
 use crate::providers::registry::Registry;
+use crate::services::ServiceError;
 
 /// One account's details with its name and provider.
 #[derive(Clone, Debug)]
@@ -25,15 +25,15 @@ pub async fn accounts(
     registry: &Registry,
     principal: &Principal,
     requested: &[String],
-) -> Result<Vec<AccountEntry>, ApiError> {
+) -> Result<Vec<AccountEntry>, ServiceError> {
     let selected = select_accounts(registry, principal, requested)?;
     try_join_all(selected.into_iter().map(|account| async move {
         let info = account
             .adapter
             .account_info()
             .await
-            .map_err(|e| ApiError::from_provider(&account.name, e))?;
-        Ok::<_, ApiError>(AccountEntry {
+            .map_err(|e| ServiceError::provider(&account.name, e))?;
+        Ok::<_, ServiceError>(AccountEntry {
             account: account.name.clone(),
             provider: account.kind,
             info,

@@ -4,8 +4,16 @@ use std::time::{Duration, Instant};
 
 use super::{UnknownAccount, resolve_account};
 use crate::domain::api_keys::Principal;
-use crate::error::ApiError;
+use crate::domain::providers::ProviderKind;
 use crate::providers::registry::{ProviderAccount, Registry};
+use crate::services::ServiceError;
+
+/// Every registered provider's kind, in registration order (the API's enum of providers).
+pub fn kinds() -> impl Iterator<Item = ProviderKind> {
+    crate::providers::registry::PROVIDERS
+        .iter()
+        .map(|provider| provider.spec.kind)
+}
 
 /// The accounts the key may see.
 pub fn visible<'a>(registry: &'a Registry, principal: &Principal) -> Vec<&'a ProviderAccount> {
@@ -23,7 +31,7 @@ pub struct HealthReport {
     /// How long the upstream call took.
     pub latency: Duration,
     /// `Ok`, or the error the call produced (as the public error).
-    pub outcome: Result<(), ApiError>,
+    pub outcome: Result<(), ServiceError>,
 }
 
 /// Makes the account's cheap health call and times it.
@@ -31,14 +39,14 @@ pub async fn health(
     registry: &Registry,
     principal: &Principal,
     name: &str,
-) -> Result<HealthReport, ApiError> {
+) -> Result<HealthReport, ServiceError> {
     let account = resolve_account(registry, principal, name, UnknownAccount::NotFound)?;
     let started = Instant::now();
     let outcome = account
         .adapter
         .health()
         .await
-        .map_err(|e| ApiError::from_provider(&account.name, e));
+        .map_err(|e| ServiceError::provider(&account.name, e));
     Ok(HealthReport {
         account: account.name.clone(),
         latency: started.elapsed(),

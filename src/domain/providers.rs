@@ -1,0 +1,110 @@
+//! What the gateway knows of providers in general, without naming any one of them: which
+//! provider an account is at, the normalized operations an adapter may support, and the state
+//! of an account's circuit breaker. The providers themselves are registered in
+//! `providers::registry`.
+
+use std::fmt;
+
+/// Which provider an account is at: the provider's published name (`kind` in configuration,
+/// `provider` in responses), fixed by its adapter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderKind(&'static str);
+
+impl ProviderKind {
+    /// The kind named `name`; each adapter declares its own.
+    pub const fn new(name: &'static str) -> ProviderKind {
+        ProviderKind(name)
+    }
+
+    /// The published name.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// A normalized operation an adapter may support; `GET /v1/providers` publishes the list and
+/// anything else answers 501 `unsupported_by_provider`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Capability {
+    /// `GET /v1/proxy-users`.
+    ListProxyUsers,
+    /// `GET /v1/proxy-users/{id}`.
+    GetProxyUser,
+    /// `POST /v1/proxy-users`.
+    CreateProxyUser,
+    /// `POST /v1/proxy-users/batch`.
+    CreateProxyUsersBatch,
+    /// `PATCH` of `label`.
+    UpdateLabel,
+    /// `PATCH` of `status`.
+    UpdateStatus,
+    /// `PATCH` of `traffic_limit_bytes`.
+    UpdateTrafficLimit,
+    /// `PATCH` of `concurrency_max` / `rps_max`.
+    UpdateRateLimits,
+    /// `PATCH` of `password` (a chosen password).
+    SetPassword,
+    /// `POST /v1/proxy-users/{id}/rotate-password`.
+    RotatePassword,
+    /// `DELETE /v1/proxy-users/{id}`.
+    DeleteProxyUser,
+    /// `GET /v1/usage`.
+    Usage,
+    /// `GET /v1/account`.
+    Account,
+    /// `GET /v1/packages`.
+    Packages,
+    /// `GET /v1/packages/summary`.
+    PackageSummary,
+}
+
+impl Capability {
+    /// The operation's name as published and as named in 501 errors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::ListProxyUsers => "proxy_users.list",
+            Capability::GetProxyUser => "proxy_users.get",
+            Capability::CreateProxyUser => "proxy_users.create",
+            Capability::CreateProxyUsersBatch => "proxy_users.create_batch",
+            Capability::UpdateLabel => "proxy_users.update.label",
+            Capability::UpdateStatus => "proxy_users.update.status",
+            Capability::UpdateTrafficLimit => "proxy_users.update.traffic_limit_bytes",
+            Capability::UpdateRateLimits => "proxy_users.update.rate_limits",
+            Capability::SetPassword => "proxy_users.update.password",
+            Capability::RotatePassword => "proxy_users.rotate_password",
+            Capability::DeleteProxyUser => "proxy_users.delete",
+            Capability::Usage => "usage.get",
+            Capability::Account => "account.get",
+            Capability::Packages => "packages.list",
+            Capability::PackageSummary => "packages.summary",
+        }
+    }
+}
+
+/// The state of an account's circuit breaker, as published by `GET /v1/providers` and metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakerState {
+    /// Calls flow.
+    Closed,
+    /// Calls fail fast until the cooldown ends.
+    Open,
+    /// One probe call is in flight; others fail fast.
+    HalfOpen,
+}
+
+impl BreakerState {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakerState::Closed => "closed",
+            BreakerState::Open => "open",
+            BreakerState::HalfOpen => "half_open",
+        }
+    }
+}

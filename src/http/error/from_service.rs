@@ -1,0 +1,22 @@
+//! A use case's failure as the caller sees it.
+
+use super::{ApiError, ErrorCode};
+use crate::services::ServiceError;
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::InvalidArgument { field, message } => {
+                ApiError::invalid_argument(field, message)
+            }
+            ServiceError::NotFound(detail) => ApiError::not_found(detail),
+            ServiceError::PermissionDenied(detail) => {
+                ApiError::new(ErrorCode::PermissionDenied, detail)
+            }
+            ServiceError::Provider { account, source } => {
+                ApiError::from_provider(&account, *source)
+            }
+            ServiceError::Store(err) => ApiError::from(err),
+        }
+    }
+}

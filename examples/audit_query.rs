@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use proxy_gateway::config::DatabaseUrl;
-use proxy_gateway::domain::audit::{self, AuditFilter};
+use proxy_gateway::domain::audit::AuditFilter;
 use proxy_gateway::store;
 
 #[derive(Debug, Parser)]
@@ -145,7 +145,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..AuditFilter::default()
         };
         let started = Instant::now();
-        let (page, _) = audit::list_page(store.audit.as_ref(), &filter, None, 50).await?;
+        let (page, _) =
+            proxy_gateway::services::audit::list_page(store.audit.as_ref(), &filter, None, 50)
+                .await?;
         let elapsed = started.elapsed();
         if run >= 20 {
             // The first runs warm the connection pool and the statement cache.

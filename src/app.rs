@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use secrecy::SecretString;
 
 use crate::config::{Backend, Config, ProviderAccountConfig};
-use crate::domain::api_keys::{self, AccountRestriction, NewApiKey, Scope, Scopes, Token};
+use crate::domain::api_keys::{AccountRestriction, NewApiKey, Scope, Scopes, Token};
 use crate::http::state::AppState;
 use crate::providers::registry::Registry;
 use crate::providers::{helodata, nine11};
@@ -171,7 +171,7 @@ impl App {
                 crate::telemetry::metrics::run_upkeep();
             }
         });
-        let audit_worker = crate::domain::audit::worker::spawn(
+        let audit_worker = crate::services::audit_worker::spawn(
             self.state.store.audit.clone(),
             audit_worker_settings(&self.state.config),
         );
@@ -237,8 +237,8 @@ async fn sweep_idempotency_records(store: Store, every: Duration) {
 
 /// The audit worker's cadence; a pending event older than the request deadline plus the
 /// shutdown grace has no process serving it any more.
-fn audit_worker_settings(config: &Config) -> crate::domain::audit::worker::WorkerSettings {
-    crate::domain::audit::worker::WorkerSettings {
+fn audit_worker_settings(config: &Config) -> crate::services::audit_worker::WorkerSettings {
+    crate::services::audit_worker::WorkerSettings {
         seal_interval: config.audit.seal_interval,
         maintenance_interval: config.audit.maintenance_interval,
         abandoned_after: config.request_timeout + config.shutdown_grace,
@@ -355,7 +355,9 @@ pub async fn bootstrap_admin_key(
         ),
         None => None,
     };
-    match api_keys::create_first(store.api_keys.as_ref(), new, configured.as_ref()).await? {
+    match crate::services::api_keys::create_first(store.api_keys.as_ref(), new, configured.as_ref())
+        .await?
+    {
         Some((key, None)) => {
             tracing::info!(key_id = %key.id, "created the admin key from PGW_BOOTSTRAP_ADMIN_KEY");
             Ok(None)

@@ -303,7 +303,7 @@ async fn keys_with(store: &Store, command: KeysCommand) -> Result<(), CliError> 
                 Some(list) => AccountRestriction::only(list.iter().map(String::as_str))
                     .map_err(|e| CliError::Usage(format!("--accounts: {e}")))?,
             };
-            let (key, token) = api_keys::create(
+            let (key, token) = crate::services::api_keys::create(
                 store.api_keys.as_ref(),
                 NewApiKey {
                     name,
@@ -368,7 +368,7 @@ async fn audit(config: Config, command: AuditCommand) -> Result<(), CliError> {
     crate::upstream::tls::install_crypto_provider();
     // Reads only: no migration, no maintenance.
     let store = crate::store::connect(&config.database_url, 2).await?;
-    let report = crate::domain::audit::verify(store.audit.as_ref()).await;
+    let report = crate::services::audit::verify(store.audit.as_ref()).await;
     store.admin.close().await;
     let report = report?;
     if json {

@@ -14,12 +14,11 @@ use super::pagination::{PageParams, link_header};
 use crate::domain::api_keys::{
     self, AccountRestriction, ApiKey, ApiKeyId, NewApiKey, Scope, Scopes,
 };
-use crate::domain::idempotency::Journal;
+use crate::domain::idempotency::WriteContext;
 use crate::domain::pagination::{Cursor, Page};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
-use crate::http::idempotency::WriteJournal;
 use crate::http::state::AppState;
 
 /// A scope an API key can hold; `admin` includes all others.
@@ -225,15 +224,13 @@ pub async fn list_api_keys(
 pub async fn create_api_key(
     State(state): State<AppState>,
     caller: Caller,
-    WriteJournal(journal): WriteJournal,
+    ctx: WriteContext,
     ApiJson(body): ApiJson<CreateApiKey>,
 ) -> Result<Response, ApiError> {
     caller.require(Scope::Admin)?;
     let new = validate_new_key(body)?;
-    let (key, token) = match &journal {
-        Some(journal) => create_journaled(&state, journal, new).await?,
-        None => api_keys::create(state.store.api_keys.as_ref(), new).await?,
-    };
+    let (key, token) =
+        crate::services::api_keys::create_keyed(state.store.api_keys.as_ref(), &ctx, new).await?;
     tracing::info!(created_key_id = %key.id, "API key created");
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/api-keys/{}", key.id)) {
@@ -244,30 +241,6 @@ pub async fn create_api_key(
         token: token.expose().to_string(),
     };
     Ok((StatusCode::CREATED, headers, Json(body)).into_response())
-}
-
-/// A keyed create: the new key's id is journaled before it is stored. A retry that takes over
-/// (the first attempt crashed before answering) revokes that key — its token was never shown
-/// to anyone — and creates a fresh one, so the caller ends up with exactly one usable key.
-async fn create_journaled(
-    state: &AppState,
-    journal: &Journal,
-    new: NewApiKey,
-) -> Result<(ApiKey, api_keys::Token), ApiError> {
-    let store = state.store.api_keys.as_ref();
-    if journal.resumed()
-        && let Some(orphan) = journal
-            .get("key_id")
-            .and_then(|v| v.as_str().and_then(|id| id.parse::<ApiKeyId>().ok()))
-    {
-        store.revoke(&orphan, api_keys::now()).await?;
-        tracing::info!(revoked_key_id = %orphan, "revoked the key of an interrupted keyed create");
-    }
-    let id = ApiKeyId::generate();
-    journal
-        .record("key_id", serde_json::Value::String(id.to_string()))
-        .await?;
-    Ok(api_keys::create_with_id(store, id, new).await?)
 }
 
 /// Turns the wire request into a domain request, naming the first wrong field.

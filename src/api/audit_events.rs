@@ -394,8 +394,13 @@ pub async fn list_audit_events(
     }
     let limit = page_limit(params.limit)
         .map_err(|e| ApiError::invalid_argument("limit", format!("limit {e}")))?;
-    let (events, next) =
-        audit::list_page(state.store.audit.as_ref(), &filter, after.as_ref(), limit).await?;
+    let (events, next) = crate::services::audit::list_page(
+        state.store.audit.as_ref(),
+        &filter,
+        after.as_ref(),
+        limit,
+    )
+    .await?;
     let page = Page {
         items: events,
         next: next.map(|key| Cursor(key.to_cursor())),
@@ -587,7 +592,7 @@ pub async fn verify_audit_chain(
     caller: Caller,
 ) -> Result<Json<VerifyReportView>, ApiError> {
     caller.require(Scope::AuditRead)?;
-    let report = audit::verify(state.store.audit.as_ref()).await?;
+    let report = crate::services::audit::verify(state.store.audit.as_ref()).await?;
     Ok(Json(report.into()))
 }
 

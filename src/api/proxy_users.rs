@@ -19,6 +19,7 @@ use super::common::{
 use super::pagination::link_header;
 use super::problems::{ReadErrors, WriteErrors};
 use crate::domain::api_keys::Scope;
+use crate::domain::idempotency::WriteContext;
 use crate::domain::pagination::{Cursor, page_limit};
 use crate::domain::proxy_users::{
     Change, CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
@@ -26,9 +27,7 @@ use crate::domain::proxy_users::{
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
-use crate::http::idempotency::WriteJournal;
 use crate::http::state::AppState;
-use crate::providers::WriteContext;
 use crate::services::proxy_users::{self as service, ListCursor};
 
 /// A proxy user, normalized: bytes, UTC, closed enums.
@@ -464,20 +463,13 @@ impl NewProxyUserFields {
 pub async fn create_proxy_user(
     State(state): State<AppState>,
     caller: Caller,
-    WriteJournal(journal): WriteJournal,
+    ctx: WriteContext,
     ApiJson(body): ApiJson<CreateProxyUser>,
 ) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Write)?;
     let (account, fields) = body.into_parts();
     let user = fields.into_domain("")?;
-    let mut created = service::create(
-        &state.providers,
-        principal,
-        &account,
-        &[user],
-        &WriteContext::from_journal(journal),
-    )
-    .await?;
+    let mut created = service::create(&state.providers, principal, &account, &[user], &ctx).await?;
     let created = created.pop().ok_or_else(ApiError::internal)?;
     let view = ProxyUserView::created(created);
     let mut headers = HeaderMap::new();
@@ -517,7 +509,7 @@ pub struct CreatedProxyUsers {
 pub async fn create_proxy_users_batch(
     State(state): State<AppState>,
     caller: Caller,
-    WriteJournal(journal): WriteJournal,
+    ctx: WriteContext,
     ApiJson(body): ApiJson<CreateProxyUsersBatch>,
 ) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Write)?;
@@ -533,14 +525,7 @@ pub async fn create_proxy_users_batch(
         .enumerate()
         .map(|(i, u)| u.into_domain(&format!("users[{i}].")))
         .collect::<Result<Vec<_>, _>>()?;
-    let created = service::create(
-        &state.providers,
-        principal,
-        &body.account,
-        &users,
-        &WriteContext::from_journal(journal),
-    )
-    .await?;
+    let created = service::create(&state.providers, principal, &body.account, &users, &ctx).await?;
     let body = CreatedProxyUsers {
         data: created.into_iter().map(ProxyUserView::created).collect(),
     };
@@ -597,7 +582,7 @@ fn change<T>(value: Option<Option<T>>) -> Change<T> {
 pub async fn update_proxy_user(
     State(state): State<AppState>,
     caller: Caller,
-    WriteJournal(journal): WriteJournal,
+    ctx: WriteContext,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateProxyUser>,
 ) -> Result<Json<ProxyUserView>, ApiError> {
@@ -620,14 +605,7 @@ pub async fn update_proxy_user(
         concurrency_max: body.concurrency_max,
         rps_max: body.rps_max,
     };
-    let user = service::update(
-        &state.providers,
-        principal,
-        &id,
-        &patch,
-        &WriteContext::from_journal(journal),
-    )
-    .await?;
+    let user = service::update(&state.providers, principal, &id, &patch, &ctx).await?;
     Ok(Json(ProxyUserView::from_domain(user, false)))
 }
 
@@ -660,7 +638,7 @@ pub struct RotatedPasswordView {
 pub async fn rotate_password(
     State(state): State<AppState>,
     caller: Caller,
-    WriteJournal(journal): WriteJournal,
+    ctx: WriteContext,
     Path(id): Path<String>,
     OptionalJson(body): OptionalJson<Option<RotatePassword>>,
 ) -> Result<Json<RotatedPasswordView>, ApiError> {
@@ -674,7 +652,7 @@ pub async fn rotate_password(
         principal,
         &id,
         new_password.as_ref(),
-        &WriteContext::from_journal(journal),
+        &ctx,
     )
     .await?;
     Ok(Json(RotatedPasswordView {
@@ -692,17 +670,11 @@ pub async fn rotate_password(
 pub async fn delete_proxy_user(
     State(state): State<AppState>,
     caller: Caller,
-    WriteJournal(journal): WriteJournal,
+    ctx: WriteContext,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let principal = caller.require(Scope::Write)?;
     let id = parse_id(&id)?;
-    service::delete(
-        &state.providers,
-        principal,
-        &id,
-        &WriteContext::from_journal(journal),
-    )
-    .await?;
+    service::delete(&state.providers, principal, &id, &ctx).await?;
     Ok(StatusCode::NO_CONTENT)
 }

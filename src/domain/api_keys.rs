@@ -1,5 +1,5 @@
 //! API keys of the internal services that call the gateway: tokens, scopes, account
-//! restrictions, and the rules for creating, authenticating and revoking them.
+//! restrictions, and the rules a key obeys (`services::api_keys` creates and authenticates).
 //!
 //! A token is `pgw_` + 43 base64url characters (32 random bytes). Only its SHA-256 is stored,
 //! beside a lookup prefix (the first 16 characters) that finds the candidate row; the hashes
@@ -14,10 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
-
-use crate::store::{ApiKeyStore, StoreError};
 
 /// Every token starts with this, so leaked tokens are recognisable by secret scanners.
 pub const TOKEN_PREFIX: &str = "pgw_";
@@ -323,119 +320,24 @@ pub struct Principal {
     pub record_key: crate::domain::idempotency::RecordKey,
 }
 
-/// Why a bearer token was not accepted; the caller sees the same 401 for all of them.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    /// Not a gateway token at all.
-    #[error("the API key is malformed")]
-    Malformed,
-    /// No key with this token exists.
-    #[error("the API key is not valid")]
-    Unknown,
-    /// The key was revoked.
-    #[error("the API key has been revoked")]
-    Revoked,
-    /// The store could not be asked.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// How long `last_used_at` may lag behind, so busy keys do not write on every request.
 pub const LAST_USED_RESOLUTION: time::Duration = time::Duration::minutes(1);
 
-/// Creates a key and returns it with its token, which is never obtainable again.
-pub async fn create(
-    store: &dyn ApiKeyStore,
-    new: NewApiKey,
-) -> Result<(ApiKey, Token), StoreError> {
-    create_with_id(store, ApiKeyId::generate(), new).await
-}
-
-/// Creates a key under an id chosen beforehand (so it can be journaled first).
-pub async fn create_with_id(
-    store: &dyn ApiKeyStore,
-    id: ApiKeyId,
-    new: NewApiKey,
-) -> Result<(ApiKey, Token), StoreError> {
-    let token = Token::generate();
-    let key = ApiKey {
-        id,
-        ..record_for(new, &token)
-    };
-    store.insert(&key).await?;
-    Ok((key, token))
-}
-
-/// Stores an existing token (the configured bootstrap key) as a key.
-pub async fn import(
-    store: &dyn ApiKeyStore,
-    new: NewApiKey,
-    token: &Token,
-) -> Result<ApiKey, StoreError> {
-    let key = record_for(new, token);
-    store.insert(&key).await?;
-    Ok(key)
-}
-
-/// Stores the first key of an empty store: `token` when given (the configured bootstrap key),
-/// else a new one. `None` when the store already held a key — another replica starting at the
-/// same moment bootstrapped first — so exactly one first key exists and only its creator
-/// prints a generated token.
-pub async fn create_first(
-    store: &dyn ApiKeyStore,
-    new: NewApiKey,
-    token: Option<&Token>,
-) -> Result<Option<(ApiKey, Option<Token>)>, StoreError> {
-    let generated = token.is_none().then(Token::generate);
-    let Some(used) = token.or(generated.as_ref()) else {
-        return Ok(None);
-    };
-    let key = record_for(new, used);
-    Ok(store.insert_first(&key).await?.then_some((key, generated)))
-}
-
-fn record_for(new: NewApiKey, token: &Token) -> ApiKey {
-    ApiKey {
-        id: ApiKeyId::generate(),
-        name: new.name,
-        scopes: new.scopes,
-        accounts: new.accounts,
-        lookup_prefix: token.lookup_prefix().to_string(),
-        token_hash: token.hash(),
-        created_at: now(),
-        last_used_at: None,
-        revoked_at: None,
+impl ApiKey {
+    /// The record of a new key for `token`: a fresh id, the token's lookup prefix and hash.
+    pub fn for_token(new: NewApiKey, token: &Token) -> ApiKey {
+        ApiKey {
+            id: ApiKeyId::generate(),
+            name: new.name,
+            scopes: new.scopes,
+            accounts: new.accounts,
+            lookup_prefix: token.lookup_prefix().to_string(),
+            token_hash: token.hash(),
+            created_at: now(),
+            last_used_at: None,
+            revoked_at: None,
+        }
     }
-}
-
-/// Verifies a bearer token: finds the row by prefix, compares hashes in constant time,
-/// refuses revoked keys, and refreshes `last_used_at` when it is older than a minute.
-pub async fn authenticate(store: &dyn ApiKeyStore, bearer: &str) -> Result<Principal, AuthError> {
-    let token = Token::parse(bearer).map_err(|_| AuthError::Malformed)?;
-    let key = store
-        .find_by_lookup_prefix(token.lookup_prefix())
-        .await?
-        .ok_or(AuthError::Unknown)?;
-    if !bool::from(key.token_hash.ct_eq(&token.hash())) {
-        return Err(AuthError::Unknown);
-    }
-    if key.revoked_at.is_some() {
-        return Err(AuthError::Revoked);
-    }
-    let now = now();
-    if key
-        .last_used_at
-        .is_none_or(|at| now - at >= LAST_USED_RESOLUTION)
-    {
-        store.touch_last_used(&key.id, now).await?;
-    }
-    Ok(Principal {
-        key_id: key.id,
-        key_name: key.name,
-        scopes: key.scopes,
-        accounts: key.accounts,
-        record_key: crate::domain::idempotency::RecordKey::derive(token.expose()),
-    })
 }
 
 /// The current time, truncated to microseconds so it survives a round trip through either store.

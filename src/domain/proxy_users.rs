@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use super::products::Product;
-use crate::providers::ProviderKind;
+use crate::domain::providers::ProviderKind;
 
 /// `<account>:<upstream id>`: which configured account, and the provider's own id there
 /// (911: the username; helodata: the `sub_…` id).

@@ -9,7 +9,7 @@
 //! [`accounting`], which the upstream client fills), the idempotency replay flag and the ids of a created resource.
 //! If the request never gets an answer (deadline, caller gone, panic), a drop guard records
 //! the outcome as `unknown`; if the process dies, the worker does so later
-//! (`domain::audit::worker`).
+//! (`services::audit_worker`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::idempotency::IdempotencyOutcome;
+use super::idempotency::{self, IdempotencyOutcome};
 use super::request_id::{self, RequestId};
 use crate::domain::api_keys::{self, Principal};
 use crate::domain::audit::operations::{self, Operation};
@@ -78,6 +78,9 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let json: Option<Value> = serde_json::from_slice(&bytes).ok();
     let query = parts.uri.query();
     let account = operation.and_then(|op| op.account(&path, json.as_ref(), query));
+    let idempotency_key = idempotency::key_header(&parts.headers, &mut parts.extensions)
+        .raw()
+        .map(clip);
     let principal = parts.extensions.get::<Principal>();
     let intent = NewAuditEvent {
         id: audit::new_event_id(occurred_at),
@@ -108,11 +111,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         resource_ids: operation
             .map(|op| op.request_ids(&path))
             .unwrap_or_default(),
-        idempotency_key: parts
-            .headers
-            .get("idempotency-key")
-            .and_then(|v| v.to_str().ok())
-            .map(clip),
+        idempotency_key,
         request_summary: match &body_error {
             Some(_) => Some(r#"{"omitted":{"body":"unreadable or over the size limit"}}"#.into()),
             None => redact::summarize(query, &bytes),

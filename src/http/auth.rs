@@ -7,9 +7,10 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::domain::api_keys::{self, AuthError, Principal, Scope};
+use crate::domain::api_keys::{Principal, Scope};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::services::api_keys::{self, AuthError};
 
 /// Middleware for every matched route: routes under `/v1` need a valid bearer token (the
 /// principal is stored in the request and its key id — never the token — recorded on the

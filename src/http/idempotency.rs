@@ -1,6 +1,9 @@
 //! The idempotency guard for writes (`Idempotency-Key`), between authentication and the
-//! handler. What it decided for a request travels on the response as [`IdempotencyOutcome`], so
-//! the audit layer around it can record the key and whether the answer was a replay.
+//! handler. It parses the header (once per request: [`key_header`]), asks
+//! `services::idempotency::KeyedWrite` for a claim, answers replays and refusals itself, hands
+//! the handler its [`WriteContext`], and tells the claim how the operation ended. What it
+//! decided travels on the response as [`IdempotencyOutcome`], so the audit layer around it can
+//! record whether the answer was a replay.
 
 /// The guard's decision for one write request, attached to its response's extensions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,23 +14,18 @@ pub struct IdempotencyOutcome {
     pub replayed: bool,
 }
 
-use std::time::Duration;
-
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use time::OffsetDateTime;
 
 use crate::domain::api_keys::Principal;
-use crate::domain::idempotency::{
-    Begin, BeginRequest, IdempotencyKey, Journal, RecordCipher, RecordUnreadable, StoredResponse,
-    fingerprint,
-};
+use crate::domain::idempotency::{IdempotencyKey, RecordUnreadable, StoredResponse, WriteContext};
 use crate::http::error::{ApiError, ErrorCode, ErrorSummary};
 use crate::http::state::AppState;
+use crate::services::idempotency::{Claim, Ending, IdempotencySettings, KeyedRequest, KeyedWrite};
 use crate::telemetry::metrics;
 use crate::upstream::accounting;
 
@@ -46,47 +44,88 @@ fn is_write(method: &Method) -> bool {
     )
 }
 
+/// A request's `Idempotency-Key` header, parsed once: the audit layer records it, the guard acts
+/// on it.
+#[derive(Clone, Debug)]
+pub enum KeyHeader {
+    /// No header.
+    Absent,
+    /// A valid key.
+    Valid(IdempotencyKey),
+    /// A header that is not a key: what it said (when it is text) and why it is refused.
+    Invalid {
+        /// The header's text, if it is visible ASCII.
+        raw: Option<String>,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl KeyHeader {
+    /// The header's text as sent, valid or not.
+    pub fn raw(&self) -> Option<&str> {
+        match self {
+            KeyHeader::Absent => None,
+            KeyHeader::Valid(key) => Some(key.as_str()),
+            KeyHeader::Invalid { raw, .. } => raw.as_deref(),
+        }
+    }
+}
+
+/// The request's [`KeyHeader`]: parsed on the first call, then read back from the extensions.
+pub fn key_header(headers: &HeaderMap, extensions: &mut Extensions) -> KeyHeader {
+    if let Some(parsed) = extensions.get::<KeyHeader>() {
+        return parsed.clone();
+    }
+    let parsed = match headers.get(&IDEMPOTENCY_KEY) {
+        None => KeyHeader::Absent,
+        Some(value) => {
+            let raw = value.to_str().ok().map(str::to_string);
+            match raw.as_deref().map(IdempotencyKey::parse) {
+                Some(Ok(key)) => KeyHeader::Valid(key),
+                Some(Err(detail)) => KeyHeader::Invalid { raw, detail },
+                None => KeyHeader::Invalid {
+                    raw,
+                    detail: "Idempotency-Key must be 1-64 printable ASCII characters".to_string(),
+                },
+            }
+        }
+    };
+    extensions.insert(parsed.clone());
+    parsed
+}
+
 /// Middleware for every matched `/v1` route (after authentication): a write with an
 /// `Idempotency-Key` is claimed before the handler runs, replayed when done before, refused
 /// with 409 while running elsewhere and 422 when the key was used for another request; the
-/// handler gets a [`Journal`] to record its plan and steps.
+/// handler gets a keyed [`WriteContext`] to record its plan and steps.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !is_write(request.method()) || !request.uri().path().starts_with("/v1/") {
         return next.run(request).await;
     }
-    let header = request.headers().get(&IDEMPOTENCY_KEY).cloned();
-    let Some(header) = header else {
-        if state.config.require_idempotency_key {
+    let (mut parts, body) = request.into_parts();
+    let key = match key_header(&parts.headers, &mut parts.extensions) {
+        KeyHeader::Valid(key) => key,
+        KeyHeader::Invalid { detail, .. } => {
+            return ApiError::invalid_argument("Idempotency-Key", detail).into_response();
+        }
+        KeyHeader::Absent if state.config.require_idempotency_key => {
             return ApiError::invalid_argument(
                 "Idempotency-Key",
                 "writes must carry an Idempotency-Key header",
             )
             .into_response();
         }
-        return next.run(request).await;
+        KeyHeader::Absent => return next.run(Request::from_parts(parts, body)).await,
     };
-    let key = match header.to_str().ok().map(IdempotencyKey::parse) {
-        Some(Ok(key)) => key,
-        Some(Err(detail)) => {
-            return ApiError::invalid_argument("Idempotency-Key", detail).into_response();
-        }
-        None => {
-            return ApiError::invalid_argument(
-                "Idempotency-Key",
-                "Idempotency-Key must be 1-64 printable ASCII characters",
-            )
-            .into_response();
-        }
+    let Some(principal) = parts.extensions.get::<Principal>().cloned() else {
+        return next.run(Request::from_parts(parts, body)).await;
     };
-    let Some(principal) = request.extensions().get::<Principal>().cloned() else {
-        return next.run(request).await;
-    };
-    let route = request
-        .extensions()
+    let route = parts
+        .extensions
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, state.config.body_limit_bytes).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -97,32 +136,27 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             .into_response();
         }
     };
-    let print = fingerprint(parts.method.as_str(), parts.uri.path(), &bytes);
-    let owner = crate::domain::ids::prefixed("att");
-    let lease = state.config.idempotency_lease;
-    let begin = state
-        .store
-        .idempotency
-        .begin(&BeginRequest {
-            api_key_id: principal.key_id.as_str(),
-            key: &key,
-            fingerprint: &print,
-            method: parts.method.as_str(),
-            route: &route,
-            owner: &owner,
-            now: OffsetDateTime::now_utc(),
-            lease,
-            ttl: state.config.idempotency_ttl,
-        })
-        .await;
-    let cipher = RecordCipher::new(
-        &principal.record_key,
-        principal.key_id.as_str(),
-        key.as_str(),
-    );
-    let resumed = match begin {
+    let settings = IdempotencySettings {
+        lease: state.config.idempotency_lease,
+        ttl: state.config.idempotency_ttl,
+    };
+    let request = KeyedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        route: &route,
+        body: &bytes,
+    };
+    let claim = KeyedWrite::begin(
+        state.store.idempotency.clone(),
+        settings,
+        &principal,
+        key.clone(),
+        request,
+    )
+    .await;
+    let write = match claim {
         Err(err) => return ApiError::from(err).into_response(),
-        Ok(Begin::Mismatch) => {
+        Ok(Claim::Reused) => {
             metrics::record_idempotency_conflict("reused");
             return with_outcome(
                 ApiError::new(
@@ -135,7 +169,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 false,
             );
         }
-        Ok(Begin::InProgress { retry_after }) => {
+        Ok(Claim::InUse { retry_after }) => {
             metrics::record_idempotency_conflict("in_use");
             let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             return with_outcome(
@@ -150,84 +184,38 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 false,
             );
         }
-        Ok(Begin::Completed(mut stored)) => {
-            stored.body = match cipher.open_body(&stored.body) {
-                Ok(body) => body,
-                Err(err) => return unreadable(err, &key),
-            };
+        Ok(Claim::Replay(stored)) => {
             metrics::record_idempotency_replay();
             return with_outcome(replay(stored), &key, true);
         }
-        Ok(Begin::Started) => None,
-        Ok(Begin::Resumed { progress: None }) => Some(None),
-        Ok(Begin::Resumed {
-            progress: Some(stored),
-        }) => match cipher.open_progress(&stored) {
-            Ok(progress) => Some(Some(progress)),
-            Err(err) => {
-                // Release nothing: the record stays for an operator; the lease runs out.
-                return unreadable(err, &key);
-            }
-        },
+        Ok(Claim::Unreadable(err)) => return unreadable(err, &key),
+        Ok(Claim::Run(write)) => write,
     };
-    let journal = Journal::new(
-        state.store.idempotency.clone(),
-        principal.key_id.as_str(),
-        &key,
-        &owner,
-        lease,
-        resumed,
-        &principal.record_key,
-    );
-    let mut request = Request::from_parts(parts, Body::from(bytes));
-    request.extensions_mut().insert(journal.clone());
-    let heartbeat = tokio::spawn(keep_lease(journal.clone(), lease));
-    let response = next.run(request).await;
-    let upstream = accounting::current().unwrap_or_default();
+    parts.extensions.insert(WriteContext::keyed(write.clone()));
+    let heartbeat = write.keep_alive();
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     heartbeat.abort();
-    let response = settle(
-        &state, &principal, &key, &cipher, &owner, response, &upstream,
-    )
-    .await;
+    let (response, ending) = ending_of(response).await;
+    write.settle(ending).await;
     with_outcome(response, &key, false)
 }
 
-/// Renews the lease while the operation runs, so a slow upstream does not let another request
-/// take over a live operation.
-async fn keep_lease(journal: Journal, lease: Duration) {
-    let period = (lease / 3).max(Duration::from_millis(200));
-    loop {
-        tokio::time::sleep(period).await;
-        match journal.heartbeat().await {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(err) => tracing::warn!(error = %err, "could not renew an idempotency lease"),
-        }
-    }
-}
-
-/// Decides what becomes of the claim once the handler answered:
-/// - no upstream call was made (validation, permission, unsupported…): forget it, so the
+/// How the operation ended for its claim, and the answer the caller gets:
+/// - no upstream call was made (validation, permission, unsupported…): nothing applied, so the
 ///   caller can fix the request and resend with the same key;
-/// - a write got no answer after it may have reached the provider: keep it in progress with
-///   the lease ended, answer 502 `outcome_unknown`; the next request reconciles;
+/// - a write got no answer after it may have reached the provider: uncertain, answered 502
+///   `outcome_unknown`; the next request reconciles;
 /// - the provider failed with 5xx or did not answer in time: same, the effect is uncertain;
-/// - the provider rate-limited or the breaker was open (nothing was applied): forget it;
-/// - anything else (success, a provider's refusal): store it for replay.
-async fn settle(
-    state: &AppState,
-    principal: &Principal,
-    key: &IdempotencyKey,
-    cipher: &RecordCipher,
-    owner: &str,
-    response: Response,
-    upstream: &accounting::UpstreamAccounting,
-) -> Response {
-    let store = &state.store.idempotency;
-    let api_key_id = principal.key_id.as_str();
+/// - the provider rate-limited or the breaker was open (nothing was applied): nothing applied;
+/// - anything else (success, a provider's refusal): the answer, stored for replay.
+async fn ending_of(response: Response) -> (Response, Ending) {
+    let upstream = accounting::current().unwrap_or_default();
     let status = response.status();
-    let code = response.extensions().get::<ErrorSummary>().map(|s| s.code);
-    let forget = upstream.attempts() == 0 && !status.is_success()
+    let summary = response.extensions().get::<ErrorSummary>();
+    let code = summary.map(|s| s.code);
+    let nothing_applied = upstream.attempts() == 0 && !status.is_success()
         || matches!(
             code,
             Some(
@@ -236,15 +224,10 @@ async fn settle(
                     | ErrorCode::RateLimited
             )
         );
-    if forget {
-        if let Err(err) = store.release(api_key_id, key.as_str(), owner).await {
-            tracing::warn!(error = %err, "could not release an idempotency claim");
-        }
-        return response;
+    if nothing_applied {
+        return (response, Ending::NothingApplied);
     }
-    let upstream_5xx = response
-        .extensions()
-        .get::<ErrorSummary>()
+    let upstream_5xx = summary
         .and_then(|s| s.upstream.as_ref())
         .and_then(|u| u.status)
         .is_some_and(|s| s >= 500);
@@ -258,28 +241,21 @@ async fn settle(
             )
             || (code == Some(ErrorCode::UpstreamError) && upstream_5xx));
     if uncertain {
-        if let Err(err) = store
-            .abandon(api_key_id, key.as_str(), owner, OffsetDateTime::now_utc())
-            .await
-        {
-            tracing::warn!(error = %err, "could not end an idempotency lease");
-        }
         let mut err = ApiError::new(
             ErrorCode::OutcomeUnknown,
             "the provider may or may not have applied this change; send the same request with the same Idempotency-Key to find out",
         );
-        if let Some(summary) = response.extensions().get::<ErrorSummary>() {
+        if let Some(summary) = summary {
             err.provider = summary.provider.clone();
             err.upstream = summary.upstream.clone();
         }
-        return err.into_response();
+        return (err.into_response(), Ending::Uncertain);
     }
     let (parts, body) = response.into_parts();
-    let bytes = match to_bytes(body, usize::MAX).await {
-        Ok(bytes) => bytes,
-        Err(_) => Bytes::new(),
-    };
-    let stored = StoredResponse {
+    let bytes = to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_else(|_| Bytes::new());
+    let answer = StoredResponse {
         status: parts.status.as_u16(),
         headers: REPLAYED_HEADERS
             .iter()
@@ -291,27 +267,12 @@ async fn settle(
                     .map(|v| (name.to_string(), v.to_string()))
             })
             .collect(),
-        body: cipher.seal_body(&bytes),
+        body: bytes.to_vec(),
     };
-    match store
-        .complete(
-            api_key_id,
-            key.as_str(),
-            owner,
-            &stored,
-            OffsetDateTime::now_utc(),
-        )
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::warn!("an idempotency claim was taken over before its operation finished")
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "could not store the response of a keyed write; a retry will reconcile")
-        }
-    }
-    Response::from_parts(parts, Body::from(bytes))
+    (
+        Response::from_parts(parts, Body::from(bytes)),
+        Ending::Answered(answer),
+    )
 }
 
 /// A stored record that does not decrypt (altered in the database, or written under another
@@ -353,14 +314,16 @@ fn with_outcome(mut response: Response, key: &IdempotencyKey, replayed: bool) ->
     response
 }
 
-/// The journal of the current keyed write, for handlers: `None` without an `Idempotency-Key`.
-#[derive(Clone, Debug)]
-pub struct WriteJournal(pub Option<Journal>);
-
-impl<S: Send + Sync> FromRequestParts<S> for WriteJournal {
+/// Handlers take the write's context directly: keyed when the guard claimed an
+/// `Idempotency-Key`, the default (unkeyed) otherwise.
+impl<S: Send + Sync> FromRequestParts<S> for WriteContext {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(WriteJournal(parts.extensions.get::<Journal>().cloned()))
+        Ok(parts
+            .extensions
+            .get::<WriteContext>()
+            .cloned()
+            .unwrap_or_default())
     }
 }

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 pub use error::{FailureKind, ProviderError, UpstreamFailure};
 
+pub use crate::domain::idempotency::WriteContext;
 pub use crate::domain::providers::{Capability, ProviderKind};
 
 use crate::domain::account::AccountInfo;
@@ -21,42 +22,6 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
 use crate::domain::usage::{UsageQuery, UsageRow};
-
-/// Per-write context the adapter may need: the key to forward where the provider has its own
-/// idempotency (helodata), derived from the caller's `Idempotency-Key`, and the journal of the
-/// keyed write, where multi-step operations record finished steps so a retry resumes.
-#[derive(Clone, Debug, Default)]
-pub struct WriteContext {
-    /// The `Idempotency-Key` to send upstream, if any.
-    pub upstream_idempotency_key: Option<String>,
-    /// The keyed write's journal, when the caller sent an `Idempotency-Key`.
-    pub journal: Option<crate::domain::idempotency::Journal>,
-}
-
-impl WriteContext {
-    /// The context of a write carrying `journal` (or none).
-    pub fn from_journal(journal: Option<crate::domain::idempotency::Journal>) -> Self {
-        WriteContext {
-            upstream_idempotency_key: journal.as_ref().map(|j| j.upstream_key()),
-            journal,
-        }
-    }
-
-    /// Whether a previous attempt already finished `step`.
-    pub fn step_done(&self, step: &str) -> bool {
-        self.journal.as_ref().is_some_and(|j| j.step_done(step))
-    }
-
-    /// Notes that `step` finished. A failure to note it is logged, not fatal: every step that is
-    /// journaled is also safe to repeat.
-    pub async fn record_step(&self, step: &str) {
-        if let Some(journal) = &self.journal
-            && let Err(err) = journal.record_step(step).await
-        {
-            tracing::warn!(step, error = %err, "could not journal a finished step");
-        }
-    }
-}
 
 /// A page of proxy users from one account, with the adapter's own cursor for the next page.
 #[derive(Clone, Debug)]

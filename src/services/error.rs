@@ -1,6 +1,7 @@
 //! What a use case can fail with, in the services' own terms. The HTTP layer turns it into the
 //! public problem (`http::error`), the only place that knows status codes.
 
+use crate::domain::idempotency::JournalError;
 use crate::providers::ProviderError;
 use crate::store::StoreError;
 
@@ -32,6 +33,16 @@ pub enum ServiceError {
     /// The gateway's own store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<JournalError> for ServiceError {
+    fn from(err: JournalError) -> Self {
+        ServiceError::Store(match err {
+            JournalError::TakenOver(detail) => StoreError::Conflict(detail),
+            JournalError::Unavailable(cause) => StoreError::Unavailable(cause),
+            JournalError::Other(cause) => StoreError::Other(cause),
+        })
+    }
 }
 
 impl ServiceError {

@@ -3,7 +3,11 @@
 //! these functions.
 
 pub mod account;
+pub mod api_keys;
+pub mod audit;
+pub mod audit_worker;
 mod error;
+pub mod idempotency;
 pub mod packages;
 pub mod providers;
 pub mod proxy_users;

@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{UnknownAccount, resolve_account, select_accounts};
 use crate::domain::api_keys::Principal;
+use crate::domain::idempotency::WriteContext;
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
     RotatedPassword,
 };
-use crate::providers::WriteContext;
 use crate::providers::registry::Registry;
 use crate::services::ServiceError;
 
@@ -153,7 +153,7 @@ pub async fn create(
         UnknownAccount::InvalidArgument("account"),
     )?;
     let fail = |e| ServiceError::provider(&account.name, e);
-    let Some(journal) = &ctx.journal else {
+    let Some(journal) = ctx.journal() else {
         return account
             .adapter
             .create_proxy_users(users, ctx)
@@ -290,7 +290,7 @@ pub async fn rotate_password(
 ) -> Result<RotatedPassword, ServiceError> {
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
     // A password the gateway chooses is journaled before the call, so a retry sets the same one.
-    let planned = match (&ctx.journal, new_password) {
+    let planned = match (ctx.journal(), new_password) {
         (Some(journal), None) => match journal
             .get("password")
             .and_then(|p| p.as_str().map(str::to_string))
@@ -329,11 +329,7 @@ pub async fn delete(
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
     match account.adapter.delete_proxy_user(&id.upstream, ctx).await {
         // A resumed delete whose user is gone: the earlier attempt deleted it.
-        Err(crate::providers::ProviderError::NotFound(_))
-            if ctx.journal.as_ref().is_some_and(|j| j.resumed()) =>
-        {
-            Ok(())
-        }
+        Err(crate::providers::ProviderError::NotFound(_)) if ctx.resumed() => Ok(()),
         other => other.map_err(|e| ServiceError::provider(&account.name, e)),
     }
 }

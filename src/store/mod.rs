@@ -288,3 +288,10 @@ impl KeyColumns {
         })
     }
 }
+
+/// Reads a stored 32-byte hash.
+pub(crate) fn hash_from_bytes(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Other("a stored audit hash is not 32 bytes".to_string()))
+}

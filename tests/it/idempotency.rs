@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use proxy_gateway::domain::idempotency::{RecordCipher, RecordKey, derive_upstream_key};
+use proxy_gateway::domain::idempotency::{RecordCipher, RecordKey};
 use reqwest::Method;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::support::{
     Db, TestApp, TestSims, binary, fresh_postgres_url, http_client, problem, spawn_app_with_sims,
@@ -15,6 +16,13 @@ use crate::support::{
 };
 
 const GIB: u64 = 1024 * 1024 * 1024;
+
+/// The key helodata receives for a keyed write: `pgw_` and the first 60 hex digits of
+/// SHA-256(API key id, "\n", caller's key) — 64 characters, helodata's limit.
+fn forwarded_key(api_key_id: &str, key: &str) -> String {
+    let digest = Sha256::digest(format!("{api_key_id}\n{key}").as_bytes());
+    format!("pgw_{}", &hex::encode(digest)[..60])
+}
 
 fn nine11_create(label: &str) -> Value {
     json!({"account": "911proxy", "products": ["residential"], "label": label, "traffic_limit_bytes": 2 * GIB})
@@ -324,7 +332,7 @@ async fn helodata_receives_the_derived_key_on_every_retry() {
     // user, then a 503; helodata dedupes with the forwarded key and replays its 201.
     let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
     let sims = app.sims.as_ref().unwrap();
-    let expected = derive_upstream_key(&app.admin_key_id().await, "hd-create");
+    let expected = forwarded_key(&app.admin_key_id().await, "hd-create");
     assert_eq!(expected.len(), 64);
     sims.fault("helodata", json!({"kind": "close", "phase": "after", "path": "/v1/subusers", "method": "POST", "times": 1}));
     sims.fault("helodata", json!({"kind": "http_error", "status": 503, "path": "/v1/subusers", "method": "POST", "times": 1}));
@@ -359,7 +367,7 @@ async fn helodata_receives_the_derived_key_on_every_retry() {
     // The caller's retry after an unknown outcome (no gateway retries left) sends the same key.
     let app = spawn_app_with_sims(Db::Sqlite, &[("PGW_UPSTREAM_MAX_RETRIES", "0")]).await;
     let sims = app.sims.as_ref().unwrap();
-    let expected = derive_upstream_key(&app.admin_key_id().await, "hd-again");
+    let expected = forwarded_key(&app.admin_key_id().await, "hd-again");
     sims.fault("helodata", json!({"kind": "close", "phase": "after", "path": "/v1/subusers", "method": "POST", "times": 1}));
     let body = json!({"account": "helodata", "products": ["residential"], "label": "again"});
     let (status, problem) = problem(post(&app, "/v1/proxy-users", "hd-again", &body).await).await;

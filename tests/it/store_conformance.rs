@@ -4,6 +4,7 @@
 use proxy_gateway::domain::api_keys::{
     self, AccountRestriction, ApiKeyId, NewApiKey, Scope, Scopes, Token,
 };
+use proxy_gateway::services::api_keys as keys;
 use proxy_gateway::store::{Store, StoreError};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ async fn created_keys_read_back_identically(store: Store) {
         accounts: AccountRestriction::only(["helodata", "911proxy"]).unwrap(),
         ..new_key("restricted")
     };
-    let (key, token) = api_keys::create(store.api_keys.as_ref(), restricted)
+    let (key, token) = keys::create(store.api_keys.as_ref(), restricted)
         .await
         .unwrap();
     let by_id = store
@@ -78,10 +79,10 @@ async fn missing_keys_are_none(store: Store) {
 
 async fn a_duplicate_lookup_prefix_is_a_conflict(store: Store) {
     let token = Token::generate();
-    api_keys::import(store.api_keys.as_ref(), new_key("first"), &token)
+    keys::import(store.api_keys.as_ref(), new_key("first"), &token)
         .await
         .unwrap();
-    let err = api_keys::import(store.api_keys.as_ref(), new_key("second"), &token)
+    let err = keys::import(store.api_keys.as_ref(), new_key("second"), &token)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
@@ -90,7 +91,7 @@ async fn a_duplicate_lookup_prefix_is_a_conflict(store: Store) {
 async fn list_pages_in_id_order(store: Store) {
     let mut ids = Vec::new();
     for i in 0..5 {
-        let (key, _) = api_keys::create(store.api_keys.as_ref(), new_key(&format!("k{i}")))
+        let (key, _) = keys::create(store.api_keys.as_ref(), new_key(&format!("k{i}")))
             .await
             .unwrap();
         ids.push(key.id.to_string());
@@ -109,7 +110,7 @@ async fn list_pages_in_id_order(store: Store) {
 }
 
 async fn revoke_keeps_the_first_revocation_time(store: Store) {
-    let (key, _) = api_keys::create(store.api_keys.as_ref(), new_key("r"))
+    let (key, _) = keys::create(store.api_keys.as_ref(), new_key("r"))
         .await
         .unwrap();
     let first_at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
@@ -131,10 +132,10 @@ async fn revoke_keeps_the_first_revocation_time(store: Store) {
 }
 
 async fn authenticate_accepts_the_token_and_records_last_use(store: Store) {
-    let (key, token) = api_keys::create(store.api_keys.as_ref(), new_key("auth"))
+    let (key, token) = keys::create(store.api_keys.as_ref(), new_key("auth"))
         .await
         .unwrap();
-    let principal = api_keys::authenticate(store.api_keys.as_ref(), token.expose())
+    let principal = keys::authenticate(store.api_keys.as_ref(), token.expose())
         .await
         .unwrap();
     assert_eq!(principal.key_id, key.id);
@@ -145,14 +146,14 @@ async fn authenticate_accepts_the_token_and_records_last_use(store: Store) {
         .revoke(&key.id, api_keys::now())
         .await
         .unwrap();
-    let err = api_keys::authenticate(store.api_keys.as_ref(), token.expose())
+    let err = keys::authenticate(store.api_keys.as_ref(), token.expose())
         .await
         .unwrap_err();
-    assert!(matches!(err, api_keys::AuthError::Revoked), "{err:?}");
+    assert!(matches!(err, keys::AuthError::Revoked), "{err:?}");
 }
 
 async fn timestamps_round_trip_to_the_microsecond(store: Store) {
-    let (key, _) = api_keys::create(store.api_keys.as_ref(), new_key("t"))
+    let (key, _) = keys::create(store.api_keys.as_ref(), new_key("t"))
         .await
         .unwrap();
     let at = OffsetDateTime::from_unix_timestamp_nanos(1_800_000_000_123_456_000).unwrap();
@@ -415,7 +416,7 @@ async fn the_first_key_is_stored_once_among_concurrent_bootstraps(store: Store) 
         .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                api_keys::create_first(
+                keys::create_first(
                     store.api_keys.as_ref(),
                     new_key(&format!("first-{i}")),
                     None,
@@ -438,10 +439,9 @@ async fn the_first_key_is_stored_once_among_concurrent_bootstraps(store: Store) 
     assert_eq!(firsts.len(), 1, "exactly one bootstrap stores its key");
     assert_eq!(store.api_keys.count().await.unwrap(), 1);
     let configured = Token::generate();
-    let later =
-        api_keys::create_first(store.api_keys.as_ref(), new_key("later"), Some(&configured))
-            .await
-            .unwrap();
+    let later = keys::create_first(store.api_keys.as_ref(), new_key("later"), Some(&configured))
+        .await
+        .unwrap();
     assert!(later.is_none(), "a store with a key is left alone");
     assert_eq!(store.api_keys.count().await.unwrap(), 1);
 }
@@ -506,7 +506,7 @@ async fn on_postgres_the_first_key_waits_for_the_bootstrap_lock_and_then_finds_t
     let waiting = tokio::spawn({
         let store = store.clone();
         async move {
-            api_keys::create_first(store.api_keys.as_ref(), new_key("second"), None)
+            keys::create_first(store.api_keys.as_ref(), new_key("second"), None)
                 .await
                 .unwrap()
         }
@@ -514,7 +514,7 @@ async fn on_postgres_the_first_key_waits_for_the_bootstrap_lock_and_then_finds_t
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(!waiting.is_finished(), "the first key waits for the lock");
     // The other process stores its key, then releases the lock.
-    api_keys::create(store.api_keys.as_ref(), new_key("first"))
+    keys::create(store.api_keys.as_ref(), new_key("first"))
         .await
         .unwrap();
     sqlx::query("SELECT pg_advisory_unlock($1)")

@@ -18,16 +18,12 @@ use time::OffsetDateTime;
 
 use super::{AuditEvent, ChainLink, Checkpoint, Outcome, Seal};
 use crate::domain::idempotency::canonical_json;
-use crate::store::{AuditStore, StoreError};
 
 /// The `prev_hash` of the first event ever sealed.
 pub const GENESIS: [u8; 32] = [0; 32];
 
 /// Domain separation: a hash of this format can never be confused with another use of SHA-256.
 const HASH_DOMAIN: &[u8] = b"pgw-audit-v1";
-
-/// How many links a verification reads per store call.
-const VERIFY_PAGE: u32 = 1000;
 
 fn micros(at: OffsetDateTime) -> i64 {
     (at.unix_timestamp_nanos() / 1000) as i64
@@ -167,55 +163,20 @@ pub struct VerifyReport {
     pub broken: Option<Broken>,
 }
 
-/// Walks the whole chain in sequence order, a page at a time, and reports the first event
-/// where it breaks. Memory stays constant whatever the log's size.
-pub async fn verify(store: &dyn AuditStore) -> Result<VerifyReport, StoreError> {
-    // Counted before the walk: a sealer running meanwhile only adds seals the walk then sees,
-    // so `unsealed == 0` always comes with every event that existed being checked.
-    let unsealed = store.unsealed_count().await?;
-    let checkpoint = store.checkpoint().await?;
-    let mut walk = Walk::new(checkpoint.clone());
-    let mut after: Option<i64> = None;
-    loop {
-        let page = store.chain_page(after, VERIFY_PAGE).await?;
-        let full = page.len() == VERIFY_PAGE as usize;
-        for link in &page {
-            if walk.check(link).is_some() {
-                return Ok(walk.report(unsealed, checkpoint));
-            }
-        }
-        match page.last() {
-            Some(last) if full => after = Some(last.seq),
-            _ => break,
-        }
-    }
-    if let Some(last) = walk.last
-        && let Some((seq, id)) = store.first_unsealed_before(last.0).await?
-    {
-        walk.broken = Some(Broken {
-            sequence: seq,
-            event_id: id,
-            reason: BreakReason::UnsealedInsideChain,
-            detail: format!(
-                "event {seq} is older than the sealed head {} but was never sealed",
-                last.0
-            ),
-        });
-    }
-    Ok(walk.report(unsealed, checkpoint))
-}
-
-/// The state of a walk along the chain.
-struct Walk {
+/// The state of a walk along the chain, link by link in sequence order.
+pub struct Walk {
     checkpoint: Option<Checkpoint>,
-    last: Option<(i64, [u8; 32])>,
+    /// The last link checked: its sequence number and hash.
+    pub last: Option<(i64, [u8; 32])>,
     first: Option<i64>,
     checked: u64,
-    broken: Option<Broken>,
+    /// Where the chain broke, if it did.
+    pub broken: Option<Broken>,
 }
 
 impl Walk {
-    fn new(checkpoint: Option<Checkpoint>) -> Walk {
+    /// A walk that starts after `checkpoint` (or at the genesis).
+    pub fn new(checkpoint: Option<Checkpoint>) -> Walk {
         Walk {
             checkpoint,
             last: None,
@@ -238,7 +199,7 @@ impl Walk {
     }
 
     /// Checks one link; returns the break, if this is where the chain breaks.
-    fn check(&mut self, link: &ChainLink) -> Option<&Broken> {
+    pub fn check(&mut self, link: &ChainLink) -> Option<&Broken> {
         let broken = |reason, detail: String| Broken {
             sequence: link.seq,
             event_id: link.event_id.clone(),
@@ -291,7 +252,8 @@ impl Walk {
         None
     }
 
-    fn report(self, unsealed: u64, checkpoint: Option<Checkpoint>) -> VerifyReport {
+    /// The report of the walk so far.
+    pub fn report(self, unsealed: u64, checkpoint: Option<Checkpoint>) -> VerifyReport {
         VerifyReport {
             intact: self.broken.is_none(),
             checked: self.checked,
@@ -317,13 +279,6 @@ pub fn head(
         (Some(last), None) => last,
         (None, None) => (0, GENESIS),
     }
-}
-
-/// Reads a stored 32-byte hash.
-pub fn hash_from_bytes(bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Other("a stored audit hash is not 32 bytes".to_string()))
 }
 
 /// The request summary as stored text, parsed back for display (`null` when absent or not

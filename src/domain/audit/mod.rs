@@ -5,18 +5,15 @@
 //!
 //! Events are append-only (the database refuses DELETE and every UPDATE but the one completion of
 //! a pending event) and tamper-evident: once complete they are sealed, in sequence order, into a
-//! SHA-256 hash chain ([`chain`]) that [`verify`] walks.
+//! SHA-256 hash chain ([`chain`]) that `services::audit::verify` walks.
 
 pub mod chain;
 pub mod operations;
 pub mod redact;
-pub mod worker;
 
 use time::OffsetDateTime;
 
-use crate::store::{AuditStore, StoreError};
-
-pub use chain::{VerifyReport, verify};
+pub use chain::VerifyReport;
 
 /// How an audited request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -300,23 +297,6 @@ pub struct Maintenance {
     pub created: Vec<String>,
     /// Partitions dropped, or `N events` on SQLite.
     pub dropped: Vec<String>,
-}
-
-/// The events of one page, newest first, and whether there are more.
-pub async fn list_page(
-    store: &dyn AuditStore,
-    filter: &AuditFilter,
-    after: Option<&EventKey>,
-    limit: u32,
-) -> Result<(Vec<AuditEvent>, Option<EventKey>), StoreError> {
-    let mut events = store.list(filter, after, limit + 1).await?;
-    let next = if events.len() > limit as usize {
-        events.truncate(limit as usize);
-        events.last().map(AuditEvent::key)
-    } else {
-        None
-    };
-    Ok((events, next))
 }
 
 #[cfg(test)]

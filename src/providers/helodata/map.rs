@@ -319,6 +319,14 @@ pub fn item_idempotency_key(key: &str, index: usize, batch: bool) -> String {
     fit_idempotency_key(&key)
 }
 
+/// The gateway's write key as helodata takes it. helodata accepts at most 64 characters
+/// (overview "幂等性"); the write key is `pgw_` and 64 hex digits of a SHA-256, so it is cut to 64
+/// (240 bits of the digest remain; the value keyed writes have always forwarded). A shorter
+/// key is sent as it is.
+pub fn fit_write_key(key: &str) -> String {
+    key.chars().take(MAX_IDEMPOTENCY_KEY).collect()
+}
+
 /// `key` if helodata accepts its length, else its hex SHA-256.
 pub fn fit_idempotency_key(key: &str) -> String {
     if key.len() <= MAX_IDEMPOTENCY_KEY {
@@ -674,6 +682,15 @@ mod tests {
         assert_eq!(check_label(&"a".repeat(64)), Ok(()));
         assert!(check_label("naïve").is_err());
         assert!(check_label("a/b").is_err());
+    }
+
+    #[test]
+    fn the_write_key_is_cut_to_64_characters_and_a_short_key_kept() {
+        let derived = crate::domain::idempotency::derive_write_key("key_A", "order-1");
+        let fitted = fit_write_key(&derived);
+        assert_eq!(fitted.len(), 64);
+        assert_eq!(fitted, derived[..64]);
+        assert_eq!(fit_write_key("order-1"), "order-1");
     }
 
     #[test]

@@ -185,9 +185,7 @@ impl HelodataAdapter {
 
 /// The key forwarded on a single write.
 fn write_key(ctx: &WriteContext) -> Option<String> {
-    ctx.upstream_idempotency_key
-        .as_deref()
-        .map(map::fit_idempotency_key)
+    ctx.write_key().map(map::fit_write_key)
 }
 
 #[async_trait]
@@ -331,10 +329,7 @@ impl ProviderAdapter for HelodataAdapter {
         let batch = bodies.len() > 1;
         let mut created = Vec::with_capacity(bodies.len());
         for (index, body) in bodies.into_iter().enumerate() {
-            let key = ctx
-                .upstream_idempotency_key
-                .as_deref()
-                .map(|k| map::item_idempotency_key(k, index, batch));
+            let key = write_key(ctx).map(|k| map::item_idempotency_key(&k, index, batch));
             let json = serde_json::to_value(&body).unwrap_or(Value::Null);
             let answer = self
                 .client

@@ -16,11 +16,12 @@ use sqlx::{AssertSqlSafe, Postgres, Row};
 use time::OffsetDateTime;
 
 use super::PgStore;
-use crate::domain::audit::chain::{self, hash_from_bytes};
+use crate::domain::audit::chain;
 use crate::domain::audit::{
     AuditEvent, AuditFilter, ChainLink, Checkpoint, Completion, EventKey, Maintenance,
     NewAuditEvent, Outcome, Seal, SealRun,
 };
+use crate::store::hash_from_bytes;
 use crate::store::{AuditStore, StoreError};
 
 /// The event columns in the order `event_from_row` reads them (a macro so that queries stay

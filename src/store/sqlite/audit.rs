@@ -10,11 +10,12 @@ use sqlx::{AssertSqlSafe, Row, Sqlite};
 use time::OffsetDateTime;
 
 use super::SqliteStore;
-use crate::domain::audit::chain::{self, hash_from_bytes};
+use crate::domain::audit::chain;
 use crate::domain::audit::{
     AuditEvent, AuditFilter, ChainLink, Checkpoint, Completion, EventKey, Maintenance,
     NewAuditEvent, Outcome, Seal, SealRun,
 };
+use crate::store::hash_from_bytes;
 use crate::store::{AuditStore, StoreError, strings_from_json};
 
 /// The event columns in the order `event_from_row` reads them.

@@ -9,10 +9,7 @@ use time::OffsetDateTime;
 use super::support::{ACCOUNT, new_user, start, upstream};
 
 fn ctx(key: &str) -> WriteContext {
-    WriteContext {
-        upstream_idempotency_key: Some(key.to_string()),
-        journal: None,
-    }
+    WriteContext::with_write_key(key)
 }
 
 #[tokio::test]

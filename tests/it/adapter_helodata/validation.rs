@@ -10,10 +10,7 @@ use super::support::{new_user, start};
 const SEEDED_ID: &str = "sub_01JWMKF78094CT0T695R5G6203";
 
 fn key() -> WriteContext {
-    WriteContext {
-        upstream_idempotency_key: Some("k".into()),
-        journal: None,
-    }
+    WriteContext::with_write_key("k")
 }
 
 fn invalid_field(err: ProviderError) -> String {

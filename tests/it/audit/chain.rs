@@ -313,13 +313,17 @@ async fn retention_cuts_the_chain_without_breaking_it(db: Db) -> (String, Vec<St
         .map(|i| api_keys::now() - Duration::minutes(10 - i))
         .collect();
     let recent = sealed_events(&store, &recent_times).await;
-    let before = audit::verify(store.audit.as_ref()).await.unwrap();
+    let before = proxy_gateway::services::audit::verify(store.audit.as_ref())
+        .await
+        .unwrap();
     assert!(before.intact, "{before:?}");
     assert_eq!(before.checked, 5);
 
     store.audit.set_retention_days(400).await.unwrap();
     let done = store.audit.maintain().await.unwrap();
-    let after = audit::verify(store.audit.as_ref()).await.unwrap();
+    let after = proxy_gateway::services::audit::verify(store.audit.as_ref())
+        .await
+        .unwrap();
     assert!(after.intact, "{after:?}");
     assert_eq!(after.checked, 2);
     assert_eq!(after.first_sequence, Some(recent[0]));
@@ -336,7 +340,9 @@ async fn retention_cuts_the_chain_without_breaking_it(db: Db) -> (String, Vec<St
     assert_eq!(left, vec![recent[1], recent[0]]);
     // New events keep chaining after the cut.
     let newer = sealed_events(&store, &[api_keys::now()]).await;
-    let last = audit::verify(store.audit.as_ref()).await.unwrap();
+    let last = proxy_gateway::services::audit::verify(store.audit.as_ref())
+        .await
+        .unwrap();
     assert!(last.intact, "{last:?}");
     assert_eq!(last.checked, 3);
     assert_eq!(last.last_sequence, Some(newer[0]));

@@ -238,6 +238,6 @@ async fn replicas_importing_the_same_bootstrap_key_at_once_all_succeed() {
     }
     assert_eq!(store.api_keys.count().await.unwrap(), 1);
     let principal =
-        proxy_gateway::domain::api_keys::authenticate(store.api_keys.as_ref(), &token).await;
+        proxy_gateway::services::api_keys::authenticate(store.api_keys.as_ref(), &token).await;
     assert!(principal.is_ok(), "the configured key works");
 }

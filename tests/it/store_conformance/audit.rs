@@ -307,9 +307,14 @@ async fn pages_follow_the_cursor_without_gaps_or_repeats(store: Store) {
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let (page, next) = audit::list_page(store.audit.as_ref(), &filter, after.as_ref(), 2)
-            .await
-            .unwrap();
+        let (page, next) = proxy_gateway::services::audit::list_page(
+            store.audit.as_ref(),
+            &filter,
+            after.as_ref(),
+            2,
+        )
+        .await
+        .unwrap();
         assert!(page.len() <= 2);
         seen.extend(page.into_iter().map(|e| e.intent.id));
         match next {
@@ -359,7 +364,9 @@ async fn sealing_follows_sequence_order_and_waits_for_a_pending_event(store: Sto
     assert_eq!(store.audit.seal(now, 100).await.unwrap().sealed, 0);
     assert_eq!(store.audit.unsealed_count().await.unwrap(), 0);
 
-    let report = audit::verify(store.audit.as_ref()).await.unwrap();
+    let report = proxy_gateway::services::audit::verify(store.audit.as_ref())
+        .await
+        .unwrap();
     assert!(report.intact, "{report:?}");
     assert_eq!(report.checked, 4);
     assert_eq!(report.first_sequence, Some(keys[0].0.seq));
@@ -370,7 +377,9 @@ async fn sealing_follows_sequence_order_and_waits_for_a_pending_event(store: Sto
 }
 
 async fn an_empty_log_verifies_intact(store: Store) {
-    let report = audit::verify(store.audit.as_ref()).await.unwrap();
+    let report = proxy_gateway::services::audit::verify(store.audit.as_ref())
+        .await
+        .unwrap();
     assert!(report.intact);
     assert_eq!(
         (

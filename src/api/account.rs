@@ -90,7 +90,9 @@ pub struct AccountList {
 }
 
 /// Identity, plan and balance of each provider account.
-#[utoipa::path(get, path = "/account", tag = "account", params(AccountParams),
+#[utoipa::path(get, path = "/account",
+    extensions(("x-audit" = json!({"operation": "account.get", "account": "query"}))),
+    tag = "account", params(AccountParams),
     security(("api_key" = [])),
     responses((status = 200, description = "Each account's details.", body = AccountList), ReadErrors))]
 pub async fn get_account(

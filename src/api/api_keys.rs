@@ -180,7 +180,9 @@ pub struct ApiKeyList {
 }
 
 /// Lists API keys, oldest first, revoked ones included.
-#[utoipa::path(get, path = "/api-keys", tag = "api-keys", params(PageParams),
+#[utoipa::path(get, path = "/api-keys",
+    extensions(("x-audit" = json!({"operation": "api_keys.list", "resource": "api_key"}))),
+    tag = "api-keys", params(PageParams),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "A page of keys.", body = ApiKeyList,
@@ -209,7 +211,9 @@ pub async fn list_api_keys(
 }
 
 /// Creates an API key and returns its token once.
-#[utoipa::path(post, path = "/api-keys", tag = "api-keys", request_body = CreateApiKey,
+#[utoipa::path(post, path = "/api-keys",
+    extensions(("x-audit" = json!({"operation": "api_keys.create", "resource": "api_key", "ids": "response_id"}))),
+    tag = "api-keys", request_body = CreateApiKey,
     security(("api_key" = [])),
     responses(
         (status = 201, description = "Created; the token is in this response only.", body = CreatedApiKey,
@@ -271,7 +275,9 @@ fn parse_id(id: &str) -> Result<ApiKeyId, ApiError> {
 }
 
 /// Reads one API key.
-#[utoipa::path(get, path = "/api-keys/{id}", tag = "api-keys",
+#[utoipa::path(get, path = "/api-keys/{id}",
+    extensions(("x-audit" = json!({"operation": "api_keys.get", "resource": "api_key", "ids": "path_id"}))),
+    tag = "api-keys",
     params(("id" = ApiKeyIdText, Path, description = "`key_<ULID>`", example = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX")),
     security(("api_key" = [])),
     responses(
@@ -298,7 +304,9 @@ pub async fn get_api_key(
 }
 
 /// Revokes an API key: it stops authenticating at once. Revoking twice is not an error.
-#[utoipa::path(delete, path = "/api-keys/{id}", tag = "api-keys",
+#[utoipa::path(delete, path = "/api-keys/{id}",
+    extensions(("x-audit" = json!({"operation": "api_keys.revoke", "resource": "api_key", "ids": "path_id"}))),
+    tag = "api-keys",
     params(("id" = ApiKeyIdText, Path, description = "`key_<ULID>`", example = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX")),
     security(("api_key" = [])),
     responses(

@@ -369,7 +369,9 @@ fn wants_ndjson(headers: &HeaderMap) -> bool {
 
 /// Lists audit events, newest first; with `Accept: application/x-ndjson`, streams every
 /// matching event (from `cursor`, if given) as one JSON object per line.
-#[utoipa::path(get, path = "/audit-events", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/audit-events",
+    extensions(("x-audit" = json!({"operation": "audit_events.list", "resource": "audit_event"}))),
+    tag = "audit", params(AuditQuery),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "A page of events (JSON), or every matching event (NDJSON, streamed).",
@@ -452,7 +454,9 @@ fn export(state: &AppState, filter: AuditFilter, after: Option<EventKey>) -> Res
 }
 
 /// Reads one audit event.
-#[utoipa::path(get, path = "/audit-events/{id}", tag = "audit",
+#[utoipa::path(get, path = "/audit-events/{id}",
+    extensions(("x-audit" = json!({"operation": "audit_events.get", "resource": "audit_event", "ids": "path_id"}))),
+    tag = "audit",
     params(("id" = AuditEventIdText, Path, description = "`aud_<ULID>`", example = "aud_01JDQ7A2V5K8M3N6P9R2T4W7XZ")),
     security(("api_key" = [])),
     responses(
@@ -578,7 +582,9 @@ impl From<VerifyReport> for VerifyReportView {
 /// event where it breaks. A broken chain is a 200 with `intact: false`: the walk succeeded.
 /// Reads the whole log; for very large logs prefer `proxy-gateway audit verify`, which has no
 /// request deadline.
-#[utoipa::path(get, path = "/audit-events/verify", tag = "audit",
+#[utoipa::path(get, path = "/audit-events/verify",
+    extensions(("x-audit" = json!({"operation": "audit_events.verify", "resource": "audit_event"}))),
+    tag = "audit",
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The verification report.", body = VerifyReportView),

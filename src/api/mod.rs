@@ -5,6 +5,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod audit_events;
+pub mod audited;
 pub mod common;
 pub mod docs;
 pub mod health;
@@ -16,6 +17,7 @@ pub mod providers;
 pub mod proxy_users;
 pub mod usage;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -68,6 +70,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// `PGW_METRICS_LISTEN` gives it a listener of its own.
 pub fn router(state: AppState) -> Router {
     let (router, mut spec) = routes().split_for_parts();
+    let operations = Arc::new(audited::take(&mut spec));
     openapi::document_conventions(&mut spec);
     let spec_json = openapi::render(&spec);
     let request_timeout: Duration = state.config.request_timeout;
@@ -78,7 +81,10 @@ pub fn router(state: AppState) -> Router {
             http::idempotency::layer,
         ))
         .route_layer(middleware::from_fn_with_state(
-            state.clone(),
+            http::audit::AuditState {
+                app: state.clone(),
+                operations,
+            },
             http::audit::layer,
         ))
         .route_layer(middleware::from_fn_with_state(

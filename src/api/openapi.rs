@@ -70,6 +70,7 @@ pub fn base() -> utoipa::openapi::OpenApi {
 /// The complete document as the router serves it.
 pub fn spec() -> utoipa::openapi::OpenApi {
     let mut spec = super::routes().split_for_parts().1;
+    super::audited::take(&mut spec);
     document_conventions(&mut spec);
     spec
 }

@@ -148,7 +148,9 @@ pub struct PackageList {
 }
 
 /// Packages across accounts.
-#[utoipa::path(get, path = "/packages", tag = "packages", params(PackageParams),
+#[utoipa::path(get, path = "/packages",
+    extensions(("x-audit" = json!({"operation": "packages.list", "account": "query"}))),
+    tag = "packages", params(PackageParams),
     security(("api_key" = [])),
     responses((status = 200, description = "A page of packages.", body = PackageList,
                headers(("Link" = String, description = "`<…?cursor=…&limit=…>; rel=\"next\"` when there is a next page"))), ReadErrors))]
@@ -261,7 +263,9 @@ pub struct PackageSummaryList {
 }
 
 /// Package totals per account, in bytes.
-#[utoipa::path(get, path = "/packages/summary", tag = "packages", params(SummaryParams),
+#[utoipa::path(get, path = "/packages/summary",
+    extensions(("x-audit" = json!({"operation": "packages.summary", "account": "query"}))),
+    tag = "packages", params(SummaryParams),
     security(("api_key" = [])),
     responses((status = 200, description = "Summaries.", body = PackageSummaryList), ReadErrors))]
 pub async fn package_summary(

@@ -43,7 +43,9 @@ pub struct ProviderList {
 }
 
 /// The provider accounts the key may use, with their capabilities.
-#[utoipa::path(get, path = "/providers", tag = "providers",
+#[utoipa::path(get, path = "/providers",
+    extensions(("x-audit" = json!({"operation": "providers.list"}))),
+    tag = "providers",
     security(("api_key" = [])),
     responses((status = 200, description = "The accounts.", body = ProviderList), ScopeErrors))]
 pub async fn list_providers(
@@ -106,7 +108,9 @@ pub struct ProviderHealth {
 }
 
 /// Makes one cheap upstream call for the account and reports latency and outcome (200 either way).
-#[utoipa::path(get, path = "/providers/{name}/health", tag = "providers",
+#[utoipa::path(get, path = "/providers/{name}/health",
+    extensions(("x-audit" = json!({"operation": "providers.health", "account": "path_name"}))),
+    tag = "providers",
     params(("name" = AccountName, Path, description = "The account's name", example = "911proxy")),
     security(("api_key" = [])),
     responses(

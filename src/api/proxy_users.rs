@@ -187,7 +187,9 @@ fn wants_password(caller: &Caller, include: Option<Include>) -> Result<bool, Api
 }
 
 /// Lists proxy users across accounts.
-#[utoipa::path(get, path = "/proxy-users", tag = "proxy-users", params(ListParams),
+#[utoipa::path(get, path = "/proxy-users",
+    extensions(("x-audit" = json!({"operation": "proxy_users.list", "resource": "proxy_user", "account": "query"}))),
+    tag = "proxy-users", params(ListParams),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "A page of proxy users.", body = ProxyUserList,
@@ -260,7 +262,9 @@ fn parse_id(id: &str) -> Result<ProxyUserId, ApiError> {
 }
 
 /// Reads one proxy user.
-#[utoipa::path(get, path = "/proxy-users/{id}", tag = "proxy-users",
+#[utoipa::path(get, path = "/proxy-users/{id}",
+    extensions(("x-audit" = json!({"operation": "proxy_users.get", "resource": "proxy_user", "account": "path_id_prefix", "ids": "path_id"}))),
+    tag = "proxy-users",
     params(("id" = ProxyUserIdText, Path, description = "`<account>:<upstream id>`", example = "911proxy:user01"), GetParams),
     security(("api_key" = [])),
     responses((status = 200, description = "The proxy user.", body = ProxyUserView), ReadErrors))]
@@ -456,7 +460,9 @@ impl NewProxyUserFields {
 }
 
 /// Creates a proxy user; the response carries its password, once.
-#[utoipa::path(post, path = "/proxy-users", tag = "proxy-users", request_body = CreateProxyUser,
+#[utoipa::path(post, path = "/proxy-users",
+    extensions(("x-audit" = json!({"operation": "proxy_users.create", "resource": "proxy_user", "account": "body", "ids": "response_id"}))),
+    tag = "proxy-users", request_body = CreateProxyUser,
     security(("api_key" = [])),
     responses((status = 201, description = "Created; `password` is shown only now.", body = ProxyUserView,
                headers(("Location" = String, description = "/v1/proxy-users/{id}"))), WriteErrors))]
@@ -503,7 +509,9 @@ pub struct CreatedProxyUsers {
 /// calls as the provider allows (one on 911). If the provider stops part-way, the error's
 /// `created_ids` names the users that exist; with an `Idempotency-Key`, a retry returns them
 /// with their passwords.
-#[utoipa::path(post, path = "/proxy-users/batch", tag = "proxy-users", request_body = CreateProxyUsersBatch,
+#[utoipa::path(post, path = "/proxy-users/batch",
+    extensions(("x-audit" = json!({"operation": "proxy_users.create_batch", "resource": "proxy_user", "account": "body", "ids": "response_data_ids"}))),
+    tag = "proxy-users", request_body = CreateProxyUsersBatch,
     security(("api_key" = [])),
     responses((status = 201, description = "Created; passwords are shown only now.", body = CreatedProxyUsers), WriteErrors))]
 pub async fn create_proxy_users_batch(
@@ -575,7 +583,9 @@ fn change<T>(value: Option<Option<T>>) -> Change<T> {
 /// Changes a proxy user. Where the provider needs one call per field (911), they run in a fixed
 /// order (password, label, traffic_limit_bytes, status); if one fails, the error's
 /// `applied_fields` says which took effect.
-#[utoipa::path(patch, path = "/proxy-users/{id}", tag = "proxy-users", request_body = UpdateProxyUser,
+#[utoipa::path(patch, path = "/proxy-users/{id}",
+    extensions(("x-audit" = json!({"operation": "proxy_users.update", "resource": "proxy_user", "account": "path_id_prefix", "ids": "path_id"}))),
+    tag = "proxy-users", request_body = UpdateProxyUser,
     params(("id" = ProxyUserIdText, Path, description = "`<account>:<upstream id>`", example = "911proxy:user01")),
     security(("api_key" = [])),
     responses((status = 200, description = "The proxy user after the change.", body = ProxyUserView), WriteErrors))]
@@ -631,7 +641,9 @@ pub struct RotatedPasswordView {
 }
 
 /// Rotates (or, on 911, sets) a proxy user's password.
-#[utoipa::path(post, path = "/proxy-users/{id}/rotate-password", tag = "proxy-users", request_body(content = Option<RotatePassword>, description = "Optional; an empty body generates a password."),
+#[utoipa::path(post, path = "/proxy-users/{id}/rotate-password",
+    extensions(("x-audit" = json!({"operation": "proxy_users.rotate_password", "resource": "proxy_user", "account": "path_id_prefix", "ids": "path_id"}))),
+    tag = "proxy-users", request_body(content = Option<RotatePassword>, description = "Optional; an empty body generates a password."),
     params(("id" = ProxyUserIdText, Path, description = "`<account>:<upstream id>`", example = "911proxy:user01")),
     security(("api_key" = [])),
     responses((status = 200, description = "The new password, shown only now.", body = RotatedPasswordView), WriteErrors))]
@@ -663,7 +675,9 @@ pub async fn rotate_password(
 }
 
 /// Deletes a proxy user (irreversible at both providers).
-#[utoipa::path(delete, path = "/proxy-users/{id}", tag = "proxy-users",
+#[utoipa::path(delete, path = "/proxy-users/{id}",
+    extensions(("x-audit" = json!({"operation": "proxy_users.delete", "resource": "proxy_user", "account": "path_id_prefix", "ids": "path_id"}))),
+    tag = "proxy-users",
     params(("id" = ProxyUserIdText, Path, description = "`<account>:<upstream id>`", example = "911proxy:user01")),
     security(("api_key" = [])),
     responses((status = 204, description = "Deleted."), WriteErrors))]

@@ -145,7 +145,9 @@ pub struct UsageReportView {
 }
 
 /// Traffic usage across accounts, in bytes.
-#[utoipa::path(get, path = "/usage", tag = "usage", params(UsageParams),
+#[utoipa::path(get, path = "/usage",
+    extensions(("x-audit" = json!({"operation": "usage.get", "account": "query"}))),
+    tag = "usage", params(UsageParams),
     security(("api_key" = [])),
     responses((status = 200, description = "Usage rows and their total.", body = UsageReportView), ReadErrors))]
 pub async fn get_usage(

@@ -25,7 +25,7 @@ use serde_json::Value;
 use super::idempotency::{self, IdempotencyOutcome};
 use super::request_id::{self, RequestId};
 use crate::domain::api_keys::{self, Principal};
-use crate::domain::audit::operations::{self, Operation};
+use crate::domain::audit::operations::{self, Operation, Operations};
 use crate::domain::audit::{self, Completion, EventKey, NewAuditEvent, Outcome, redact};
 use crate::http::error::{ApiError, ErrorCode, ErrorSummary};
 use crate::http::state::AppState;
@@ -42,8 +42,24 @@ fn clip(value: &str) -> String {
     value.chars().take(MAX_HEADER_VALUE).collect()
 }
 
+/// What the audit layer reads: the gateway's state and every route's declared operation.
+#[derive(Clone)]
+pub struct AuditState {
+    /// The gateway's state.
+    pub app: AppState,
+    /// The operations the routes declare (`api::audited`).
+    pub operations: Arc<Operations>,
+}
+
 /// Middleware on every matched route (see `api::router` for its place among the layers).
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn layer(
+    State(AuditState {
+        app: state,
+        operations,
+    }): State<AuditState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(route) = request
         .extensions()
         .get::<MatchedPath>()
@@ -59,7 +75,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     }
     let started = Instant::now();
     let occurred_at = api_keys::now();
-    let operation = operations::lookup(method.as_str(), &route);
+    let operation = operations.lookup(method.as_str(), &route);
     let (mut parts, body) = request.into_parts();
     let path: Vec<(String, String)> = RawPathParams::from_request_parts(&mut parts, &())
         .await
@@ -100,14 +116,14 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         method: method.to_string(),
         route: route.clone(),
         operation: operation
-            .map(|op| op.name.to_string())
+            .map(|op| op.name.clone())
             .unwrap_or_else(|| operations::fallback_name(method.as_str(), &route)),
         provider: account
             .as_deref()
             .and_then(|a| state.providers.get(a))
             .map(|a| a.kind.as_str().to_string()),
         account,
-        resource_type: operation.and_then(|op| op.resource_type.map(str::to_string)),
+        resource_type: operation.and_then(|op| op.resource_type.clone()),
         resource_ids: operation
             .map(|op| op.request_ids(&path))
             .unwrap_or_default(),

@@ -1,6 +1,9 @@
-//! What an audited request is about, by its route template: the operation's name, the resource
-//! type, where the provider account and the resource ids are found. One table, so that a new
-//! route is one line here (a test fails for a write route without its line).
+//! What an audited request is about: the operation's name, the resource type, where the
+//! provider account and the resource ids are found. Each route declares its own operation
+//! where it is declared (the `x-audit` extension of its `#[utoipa::path]`, read once when the
+//! router is built); [`Operations`] is the table of them the audit layer looks up.
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -33,83 +36,86 @@ pub enum IdsFrom {
 }
 
 /// One audited operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Operation {
-    /// HTTP method.
-    pub method: &'static str,
-    /// Route template as the router matches it.
-    pub route: &'static str,
     /// `resource.verb`.
-    pub name: &'static str,
+    pub name: String,
     /// The resource type.
-    pub resource_type: Option<&'static str>,
+    pub resource_type: Option<String>,
     /// Where the account is.
     pub account: AccountFrom,
     /// Where the ids are.
     pub ids: IdsFrom,
 }
 
-const fn op(
-    method: &'static str,
-    route: &'static str,
-    name: &'static str,
-    resource_type: Option<&'static str>,
-    account: AccountFrom,
-    ids: IdsFrom,
-) -> Operation {
-    Operation {
-        method,
-        route,
-        name,
-        resource_type,
-        account,
-        ids,
+/// Every audited route's operation, by method and route template.
+#[derive(Clone, Debug, Default)]
+pub struct Operations {
+    by_route: HashMap<(String, String), Operation>,
+}
+
+impl Operations {
+    /// Adds the operation of `method route`.
+    pub fn insert(&mut self, method: &str, route: &str, operation: Operation) {
+        self.by_route
+            .insert((method.to_string(), route.to_string()), operation);
+    }
+
+    /// The operation of a route, if it declared one.
+    pub fn lookup(&self, method: &str, route: &str) -> Option<&Operation> {
+        self.by_route.get(&(method.to_string(), route.to_string()))
+    }
+
+    /// How many routes declared an operation.
+    pub fn len(&self) -> usize {
+        self.by_route.len()
+    }
+
+    /// Whether no route declared one.
+    pub fn is_empty(&self) -> bool {
+        self.by_route.is_empty()
     }
 }
 
-const API_KEY: Option<&str> = Some("api_key");
-const PROXY_USER: Option<&str> = Some("proxy_user");
-const AUDIT_EVENT: Option<&str> = Some("audit_event");
-
-/// Every route of the API with its operation.
-#[rustfmt::skip]
-pub const OPERATIONS: &[Operation] = &[
-    op("GET", "/v1/api-keys", "api_keys.list", API_KEY, AccountFrom::None, IdsFrom::None),
-    op("POST", "/v1/api-keys", "api_keys.create", API_KEY, AccountFrom::None, IdsFrom::ResponseId),
-    op("GET", "/v1/api-keys/{id}", "api_keys.get", API_KEY, AccountFrom::None, IdsFrom::PathId),
-    op("DELETE", "/v1/api-keys/{id}", "api_keys.revoke", API_KEY, AccountFrom::None, IdsFrom::PathId),
-    op("GET", "/v1/providers", "providers.list", None, AccountFrom::None, IdsFrom::None),
-    op("GET", "/v1/providers/{name}/health", "providers.health", None, AccountFrom::PathName, IdsFrom::None),
-    op("GET", "/v1/proxy-users", "proxy_users.list", PROXY_USER, AccountFrom::Query, IdsFrom::None),
-    op("POST", "/v1/proxy-users", "proxy_users.create", PROXY_USER, AccountFrom::Body, IdsFrom::ResponseId),
-    op("POST", "/v1/proxy-users/batch", "proxy_users.create_batch", PROXY_USER, AccountFrom::Body, IdsFrom::ResponseDataIds),
-    op("GET", "/v1/proxy-users/{id}", "proxy_users.get", PROXY_USER, AccountFrom::PathIdPrefix, IdsFrom::PathId),
-    op("PATCH", "/v1/proxy-users/{id}", "proxy_users.update", PROXY_USER, AccountFrom::PathIdPrefix, IdsFrom::PathId),
-    op("DELETE", "/v1/proxy-users/{id}", "proxy_users.delete", PROXY_USER, AccountFrom::PathIdPrefix, IdsFrom::PathId),
-    op("POST", "/v1/proxy-users/{id}/rotate-password", "proxy_users.rotate_password", PROXY_USER, AccountFrom::PathIdPrefix, IdsFrom::PathId),
-    op("GET", "/v1/usage", "usage.get", None, AccountFrom::Query, IdsFrom::None),
-    op("GET", "/v1/account", "account.get", None, AccountFrom::Query, IdsFrom::None),
-    op("GET", "/v1/packages", "packages.list", None, AccountFrom::Query, IdsFrom::None),
-    op("GET", "/v1/packages/summary", "packages.summary", None, AccountFrom::Query, IdsFrom::None),
-    op("GET", "/v1/audit-events", "audit_events.list", AUDIT_EVENT, AccountFrom::None, IdsFrom::None),
-    op("GET", "/v1/audit-events/verify", "audit_events.verify", AUDIT_EVENT, AccountFrom::None, IdsFrom::None),
-    op("GET", "/v1/audit-events/{id}", "audit_events.get", AUDIT_EVENT, AccountFrom::None, IdsFrom::PathId),
-];
-
-/// The operation of a route, if the table knows it.
-pub fn lookup(method: &str, route: &str) -> Option<&'static Operation> {
-    OPERATIONS
-        .iter()
-        .find(|op| op.method == method && op.route == route)
-}
-
-/// The name recorded for a route the table does not know (still audited, never silently
+/// The name recorded for a route that declares no operation (still audited, never silently
 /// skipped): `METHOD route`.
 pub fn fallback_name(method: &str, route: &str) -> String {
     format!("{method} {route}")
 }
 
 impl Operation {
+    /// Reads a route's declaration: `{"operation": "proxy_users.create", "resource":
+    /// "proxy_user", "account": "body", "ids": "response_id"}`; `resource`, `account` (`none`,
+    /// `body`, `path_id_prefix`, `path_name`, `query`) and `ids` (`none`, `path_id`,
+    /// `response_id`, `response_data_ids`) may be left out.
+    pub fn from_declaration(value: &Value) -> Result<Operation, String> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str);
+        let name = text("operation")
+            .filter(|name| !name.is_empty())
+            .ok_or("the declaration lacks its `operation` name")?;
+        let account = match text("account").unwrap_or("none") {
+            "none" => AccountFrom::None,
+            "body" => AccountFrom::Body,
+            "path_id_prefix" => AccountFrom::PathIdPrefix,
+            "path_name" => AccountFrom::PathName,
+            "query" => AccountFrom::Query,
+            other => return Err(format!("{name}: unknown account place `{other}`")),
+        };
+        let ids = match text("ids").unwrap_or("none") {
+            "none" => IdsFrom::None,
+            "path_id" => IdsFrom::PathId,
+            "response_id" => IdsFrom::ResponseId,
+            "response_data_ids" => IdsFrom::ResponseDataIds,
+            other => return Err(format!("{name}: unknown ids place `{other}`")),
+        };
+        Ok(Operation {
+            name: name.to_string(),
+            resource_type: text("resource").map(str::to_string),
+            account,
+            ids,
+        })
+    }
+
     /// The provider account this request names, from the place the table says.
     pub fn account(
         &self,
@@ -188,73 +194,67 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn every_route_of_the_api_has_exactly_one_operation() {
-        let spec = crate::api::openapi::spec();
-        let mut seen = 0;
-        for (template, item) in spec.paths.paths.iter() {
-            let route = template.to_string();
-            if !route.starts_with("/v1/") {
-                continue;
-            }
-            for (method, present) in [
-                ("GET", item.get.is_some()),
-                ("POST", item.post.is_some()),
-                ("PUT", item.put.is_some()),
-                ("PATCH", item.patch.is_some()),
-                ("DELETE", item.delete.is_some()),
-            ] {
-                if present {
-                    seen += 1;
-                    assert!(
-                        lookup(method, &route).is_some(),
-                        "add `{method} {route}` to the audit operations table"
-                    );
-                }
-            }
-        }
-        assert_eq!(
-            seen,
-            OPERATIONS.len(),
-            "the table names a route the API lacks"
-        );
+    fn op(value: Value) -> Operation {
+        Operation::from_declaration(&value).unwrap()
     }
 
     #[test]
-    fn the_account_comes_from_the_place_the_table_names() {
-        let create = lookup("POST", "/v1/proxy-users").unwrap();
+    fn a_declaration_names_the_operation_and_where_its_account_and_ids_are() {
+        let create = op(
+            json!({"operation": "proxy_users.create", "resource": "proxy_user",
+            "account": "body", "ids": "response_id"}),
+        );
+        assert_eq!(create.name, "proxy_users.create");
+        assert_eq!(create.resource_type.as_deref(), Some("proxy_user"));
+        assert_eq!(
+            (create.account, create.ids),
+            (AccountFrom::Body, IdsFrom::ResponseId)
+        );
+        let list = op(json!({"operation": "providers.list"}));
+        assert_eq!(
+            (list.account, list.ids, list.resource_type),
+            (AccountFrom::None, IdsFrom::None, None)
+        );
+        for bad in [
+            json!({}),
+            json!({"operation": "x", "account": "header"}),
+            json!({"operation": "x", "ids": "all"}),
+        ] {
+            assert!(Operation::from_declaration(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_account_comes_from_the_place_the_declaration_names() {
+        let create = op(json!({"operation": "c", "account": "body"}));
         assert_eq!(
             create.account(&[], Some(&json!({"account": "911proxy"})), None),
             Some("911proxy".into())
         );
-        let update = lookup("PATCH", "/v1/proxy-users/{id}").unwrap();
+        let update = op(json!({"operation": "u", "account": "path_id_prefix", "ids": "path_id"}));
         let id = path(&[("id", "helodata:sub_01")]);
         assert_eq!(update.account(&id, None, None), Some("helodata".into()));
         assert_eq!(update.request_ids(&id), vec!["helodata:sub_01".to_string()]);
-        let list = lookup("GET", "/v1/proxy-users").unwrap();
+        let list = op(json!({"operation": "l", "account": "query"}));
         assert_eq!(list.account(&[], None, Some("account=a")), Some("a".into()));
         assert_eq!(list.account(&[], None, Some("account=a&account=b")), None);
-        let revoke = lookup("DELETE", "/v1/api-keys/{id}").unwrap();
+        let revoke = op(json!({"operation": "r", "ids": "path_id"}));
         assert_eq!(revoke.account(&path(&[("id", "key_1")]), None, None), None);
     }
 
     #[test]
     fn created_ids_come_from_the_response() {
-        let batch = lookup("POST", "/v1/proxy-users/batch").unwrap();
+        let batch = op(json!({"operation": "b", "ids": "response_data_ids"}));
         assert_eq!(
             batch.response_ids(&json!({"data": [{"id": "a:1"}, {"id": "a:2"}]})),
             vec!["a:1".to_string(), "a:2".to_string()]
         );
-        let key = lookup("POST", "/v1/api-keys").unwrap();
+        let key = op(json!({"operation": "k", "ids": "response_id"}));
         assert_eq!(
             key.response_ids(&json!({"id": "key_1", "token": "pgw_x"})),
             vec!["key_1".to_string()]
         );
         assert!(key.ids_in_response());
-        assert!(
-            !lookup("DELETE", "/v1/api-keys/{id}")
-                .unwrap()
-                .ids_in_response()
-        );
+        assert!(!op(json!({"operation": "r", "ids": "path_id"})).ids_in_response());
     }
 }

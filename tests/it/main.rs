@@ -5,6 +5,7 @@ mod adapter_helodata;
 mod adapter_nine11;
 mod api_errors;
 mod api_keys;
+mod architecture;
 mod audit;
 mod deploy;
 mod docs;

@@ -6,6 +6,7 @@
 //! - `wire.rs`: 911's JSON as documented.
 //! - `map.rs`: units (KB, GB), product types, statuses, naive local times, whole objects.
 //! - `validate.rs`: 911's input rules, checked before any upstream call.
+//! - `writes.rs`: creates (grouped adds, then limits) and patches (one call per field).
 //! - `usage.rs`, `packages.rs`: daily usage per grouping; packages, every page.
 //!
 //! A proxy user's upstream id is its username: 911 has no other stable handle (its by-name
@@ -18,8 +19,9 @@ pub mod registration;
 mod usage;
 mod validate;
 mod wire;
+mod writes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -36,19 +38,15 @@ use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
-    CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
-    ProxyUserStatus, RotatedPassword,
+    CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
 use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::providers::{FailureKind, UpstreamFailure};
 use crate::upstream::UpstreamClient;
 use client::Nine11Client;
 use map::Row;
-use validate::{ValidNewUser, ValidPatch};
-use wire::{
-    AccountNames, AccountRow, AddAccounts, ChangeLimit, ChangePassword, ChangeRemark, ListData,
-    Summary, UserInfo,
-};
+use validate::ValidPatch;
+use wire::{AccountNames, AccountRow, ChangePassword, ListData, Summary, UserInfo};
 
 /// How long the old password keeps working after change-password: "there is a 5-minute
 /// waiting period after modification, during which the old password may still be used
@@ -96,13 +94,6 @@ pub struct Nine11Adapter {
     settings: AdapterSettings,
     client: Nine11Client,
     package_page_size: u64,
-}
-
-/// A user about to be added, with the username and password it will have.
-struct Planned {
-    username: String,
-    password: SecretString,
-    valid: ValidNewUser,
 }
 
 impl Nine11Adapter {
@@ -177,79 +168,6 @@ impl Nine11Adapter {
 
 fn not_found(account: &str, username: &str) -> ProviderError {
     ProviderError::NotFound(format!("proxy user {account}:{username}"))
-}
-
-/// A step of a multi-call change failed: the plain cause when nothing was applied yet,
-/// `PartiallyApplied` otherwise.
-fn step_failed(
-    applied: &[&'static str],
-    failed: &'static str,
-    cause: UpstreamFailure,
-) -> ProviderError {
-    if applied.is_empty() {
-        cause.into()
-    } else {
-        ProviderError::PartiallyApplied {
-            applied: applied.to_vec(),
-            failed,
-            created: Vec::new(),
-            cause: Box::new(cause.into()),
-        }
-    }
-}
-
-/// `err` naming the proxy users created before it (when it is a partial failure).
-fn with_created(err: ProviderError, ids: Vec<String>) -> ProviderError {
-    match err {
-        ProviderError::PartiallyApplied {
-            applied,
-            failed,
-            cause,
-            ..
-        } => ProviderError::PartiallyApplied {
-            applied,
-            failed,
-            created: ids,
-            cause,
-        },
-        other => other,
-    }
-}
-
-/// A created user as known without re-reading it (used only if the re-read fails).
-fn assumed_user(account: &str, plan: &Planned) -> ProxyUser {
-    ProxyUser {
-        id: ProxyUserId::new(account, plan.username.clone()),
-        provider: registration::KIND,
-        username: plan.username.clone(),
-        label: Some(plan.valid.remark.clone()).filter(|r| !r.is_empty()),
-        products: vec![map::product_of_type(plan.valid.product_type)],
-        status: ProxyUserStatus::Enabled,
-        traffic_limit_bytes: map::limit_gb_to_bytes(plan.valid.limit_gb),
-        traffic_used_bytes: Some(0),
-        concurrency_max: None,
-        rps_max: None,
-        created_at: None,
-        password: Some(plan.password.clone()),
-        provider_data: Value::Null,
-    }
-}
-
-/// `user` with a patch applied locally (used only if the re-read after a change fails).
-fn patched(mut user: ProxyUser, patch: &ValidPatch) -> ProxyUser {
-    if let Some(password) = &patch.password {
-        user.password = Some(password.clone());
-    }
-    if let Some(remark) = &patch.remark {
-        user.label = Some(remark.clone()).filter(|r| !r.is_empty());
-    }
-    if let Some(gb) = patch.limit_gb {
-        user.traffic_limit_bytes = map::limit_gb_to_bytes(gb);
-    }
-    if let Some(status) = patch.status {
-        user.status = status;
-    }
-    user
 }
 
 #[async_trait]
@@ -347,202 +265,18 @@ impl ProviderAdapter for Nine11Adapter {
         users: &[NewProxyUser],
         _ctx: &WriteContext,
     ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
-        let valid = validate::new_users(users)?;
-        let batch = valid.len() > 1;
-        let existing: BTreeSet<String> = self
-            .rows()
-            .await?
-            .into_iter()
-            .map(|r| r.parsed.username)
-            .collect();
-        for (i, user) in valid.iter().enumerate() {
-            if let Some(name) = user.username.as_ref().filter(|n| existing.contains(*n)) {
-                let field = if batch {
-                    format!("users[{i}].username")
-                } else {
-                    "username".to_string()
-                };
-                return Err(ProviderError::Conflict {
-                    field: Some(field),
-                    message: format!("a 911Proxy proxy user named {name} already exists"),
-                });
-            }
-        }
-        let mut taken: BTreeSet<String> = existing;
-        taken.extend(valid.iter().filter_map(|u| u.username.clone()));
-        let plans: Vec<Planned> = valid
-            .into_iter()
-            .map(|valid| {
-                let username = valid.username.clone().unwrap_or_else(|| {
-                    loop {
-                        let candidate = validate::generate_username();
-                        if taken.insert(candidate.clone()) {
-                            break candidate;
-                        }
-                    }
-                });
-                let password = valid
-                    .password
-                    .clone()
-                    .unwrap_or_else(validate::generate_password);
-                Planned {
-                    username,
-                    password,
-                    valid,
-                }
-            })
-            .collect();
-
-        let mut groups: Vec<((i64, &str), Vec<&Planned>)> = Vec::new();
-        for plan in &plans {
-            let key = (plan.valid.product_type, plan.valid.remark.as_str());
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, members)) => members.push(plan),
-                None => groups.push((key, vec![plan])),
-            }
-        }
-        let mut applied: Vec<&'static str> = Vec::new();
-        // The usernames (911's ids) of the groups added so far, named in a partial failure.
-        let mut created: Vec<String> = Vec::new();
-        for ((product_type, remark), members) in &groups {
-            let accounts = members
-                .iter()
-                .map(|p| format!("{}:{}", p.username, p.password.expose_secret()))
-                .collect::<Vec<_>>()
-                .join(",");
-            let secrets: Vec<&str> = members.iter().map(|p| p.password.expose_secret()).collect();
-            let body = AddAccounts {
-                accounts: &accounts,
-                remark,
-                product_type: *product_type,
-            };
-            if let Err(cause) = self.client.post(wire::ACCOUNT_ADD, &body, &secrets).await {
-                return Err(with_created(step_failed(&applied, "users", cause), created));
-            }
-            applied = vec!["users"];
-            created.extend(members.iter().map(|p| p.username.clone()));
-        }
-        for plan in plans.iter().filter(|p| p.valid.limit_gb > 0) {
-            let body = ChangeLimit {
-                account: &plan.username,
-                limit: plan.valid.limit_gb,
-            };
-            if let Err(cause) = self
-                .client
-                .post(wire::ACCOUNT_CHANGE_LIMIT, &body, &[])
-                .await
-            {
-                return Err(with_created(
-                    step_failed(&applied, "traffic_limit_bytes", cause),
-                    created,
-                ));
-            }
-        }
-
-        // Re-read for the id, created_at and what 911 stored; if that read fails, the users
-        // exist all the same, so answer what is known rather than an error.
-        let mut fresh = match self.users().await {
-            Ok(users) => users,
-            Err(err) => {
-                tracing::warn!(account = %self.settings.account, error = %err, "re-reading created 911 proxy users failed");
-                BTreeMap::new()
-            }
-        };
-        Ok(plans
-            .iter()
-            .map(|plan| CreatedProxyUser {
-                user: fresh
-                    .remove(&plan.username)
-                    .unwrap_or_else(|| assumed_user(&self.settings.account, plan)),
-                password: plan.password.clone(),
-            })
-            .collect())
+        self.create_users(users).await
     }
 
     /// One documented endpoint per field, in the order password → label → traffic limit →
-    /// status; everything is validated and the user looked up before the first call.
+    /// status (see `writes.rs`).
     async fn update_proxy_user(
         &self,
         upstream_id: &str,
         patch: &ProxyUserPatch,
         ctx: &WriteContext,
     ) -> Result<ProxyUser, ProviderError> {
-        let valid = validate::patch(patch)?;
-        let current = self.find(upstream_id).await?;
-        let account = current.username.as_str();
-        let mut applied: Vec<&'static str> = Vec::new();
-        // A retry of a keyed PATCH skips the steps its journal says are done.
-        if valid.password.is_some() && ctx.step_done("password") {
-            applied.push("password");
-        } else if let Some(password) = &valid.password {
-            let secret = password.expose_secret();
-            let body = ChangePassword {
-                account,
-                password: secret,
-            };
-            if let Err(cause) = self
-                .client
-                .post(wire::ACCOUNT_CHANGE_PASSWORD, &body, &[secret])
-                .await
-            {
-                return Err(step_failed(&applied, "password", cause));
-            }
-            applied.push("password");
-            ctx.record_step("password").await;
-        }
-        if valid.remark.is_some() && ctx.step_done("label") {
-            applied.push("label");
-        } else if let Some(remark) = &valid.remark {
-            let body = ChangeRemark { account, remark };
-            if let Err(cause) = self
-                .client
-                .post(wire::ACCOUNT_CHANGE_REMARK, &body, &[])
-                .await
-            {
-                return Err(step_failed(&applied, "label", cause));
-            }
-            applied.push("label");
-            ctx.record_step("label").await;
-        }
-        if valid.limit_gb.is_some() && ctx.step_done("traffic_limit_bytes") {
-            applied.push("traffic_limit_bytes");
-        } else if let Some(limit) = valid.limit_gb {
-            let body = ChangeLimit { account, limit };
-            if let Err(cause) = self
-                .client
-                .post(wire::ACCOUNT_CHANGE_LIMIT, &body, &[])
-                .await
-            {
-                return Err(step_failed(&applied, "traffic_limit_bytes", cause));
-            }
-            applied.push("traffic_limit_bytes");
-            ctx.record_step("traffic_limit_bytes").await;
-        }
-        if valid.status.is_some() && ctx.step_done("status") {
-            applied.push("status");
-            ctx.record_step("status").await;
-        } else if let Some(status) = valid.status {
-            let endpoint = match status {
-                ProxyUserStatus::Enabled => wire::ACCOUNT_ENABLE,
-                ProxyUserStatus::Disabled => wire::ACCOUNT_DISABLE,
-            };
-            let body = AccountNames { accounts: account };
-            if let Err(cause) = self.client.post(endpoint, &body, &[]).await {
-                return Err(step_failed(&applied, "status", cause));
-            }
-            applied.push("status");
-            ctx.record_step("status").await;
-        }
-        if applied.is_empty() {
-            return Ok(current);
-        }
-        match self.find(upstream_id).await {
-            Ok(user) => Ok(user),
-            Err(err) => {
-                tracing::warn!(account = %self.settings.account, error = %err, "re-reading an updated 911 proxy user failed");
-                Ok(patched(current, &valid))
-            }
-        }
+        self.patch_user(upstream_id, patch, ctx).await
     }
 
     /// change-password with the given (validated) or a generated password.
@@ -577,7 +311,7 @@ impl ProviderAdapter for Nine11Adapter {
                     password: Some(password.clone()),
                     ..ValidPatch::default()
                 };
-                patched(current, &patch)
+                writes::patched(current, &patch)
             }
         };
         Ok(RotatedPassword {
@@ -639,6 +373,7 @@ impl ProviderAdapter for Nine11Adapter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use writes::step_failed;
 
     #[test]
     fn a_failing_first_step_is_the_plain_cause_and_a_later_one_is_partial() {

@@ -1,0 +1,303 @@
+//! Writes on 911Proxy that take several calls: creating users (grouped `account/add` calls,
+//! then one `change-limit` per user, then a re-read) and patching one (one documented endpoint
+//! per field). A step that fails after others took effect answers `PartiallyApplied`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use super::validate::{self, ValidNewUser, ValidPatch};
+use super::wire::{self, AccountNames, AddAccounts, ChangeLimit, ChangePassword, ChangeRemark};
+use super::{Nine11Adapter, map, registration};
+use crate::domain::idempotency::WriteContext;
+use crate::domain::proxy_users::{
+    CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserId, ProxyUserPatch, ProxyUserStatus,
+};
+use crate::providers::{ProviderError, UpstreamFailure};
+
+/// A user about to be added, with the username and password it will have.
+pub(super) struct Planned {
+    pub(super) username: String,
+    pub(super) password: SecretString,
+    pub(super) valid: ValidNewUser,
+}
+
+/// A step of a multi-call change failed: the plain cause when nothing was applied yet,
+/// `PartiallyApplied` otherwise.
+pub(super) fn step_failed(
+    applied: &[&'static str],
+    failed: &'static str,
+    cause: UpstreamFailure,
+) -> ProviderError {
+    if applied.is_empty() {
+        cause.into()
+    } else {
+        ProviderError::PartiallyApplied {
+            applied: applied.to_vec(),
+            failed,
+            created: Vec::new(),
+            cause: Box::new(cause.into()),
+        }
+    }
+}
+
+/// `err` naming the proxy users created before it (when it is a partial failure).
+pub(super) fn with_created(err: ProviderError, ids: Vec<String>) -> ProviderError {
+    match err {
+        ProviderError::PartiallyApplied {
+            applied,
+            failed,
+            cause,
+            ..
+        } => ProviderError::PartiallyApplied {
+            applied,
+            failed,
+            created: ids,
+            cause,
+        },
+        other => other,
+    }
+}
+
+/// A created user as known without re-reading it (used only if the re-read fails).
+pub(super) fn assumed_user(account: &str, plan: &Planned) -> ProxyUser {
+    ProxyUser {
+        id: ProxyUserId::new(account, plan.username.clone()),
+        provider: registration::KIND,
+        username: plan.username.clone(),
+        label: Some(plan.valid.remark.clone()).filter(|r| !r.is_empty()),
+        products: vec![map::product_of_type(plan.valid.product_type)],
+        status: ProxyUserStatus::Enabled,
+        traffic_limit_bytes: map::limit_gb_to_bytes(plan.valid.limit_gb),
+        traffic_used_bytes: Some(0),
+        concurrency_max: None,
+        rps_max: None,
+        created_at: None,
+        password: Some(plan.password.clone()),
+        provider_data: Value::Null,
+    }
+}
+
+/// `user` with a patch applied locally (used only if the re-read after a change fails).
+pub(super) fn patched(mut user: ProxyUser, patch: &ValidPatch) -> ProxyUser {
+    if let Some(password) = &patch.password {
+        user.password = Some(password.clone());
+    }
+    if let Some(remark) = &patch.remark {
+        user.label = Some(remark.clone()).filter(|r| !r.is_empty());
+    }
+    if let Some(gb) = patch.limit_gb {
+        user.traffic_limit_bytes = map::limit_gb_to_bytes(gb);
+    }
+    if let Some(status) = patch.status {
+        user.status = status;
+    }
+    user
+}
+
+impl Nine11Adapter {
+    /// Adds the users (one `account/add` per product and remark, comma-separated), then sets
+    /// each traffic limit, then re-reads them; a failing step names what was created before it.
+    pub(super) async fn create_users(
+        &self,
+        users: &[NewProxyUser],
+    ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
+        let valid = validate::new_users(users)?;
+        let batch = valid.len() > 1;
+        let existing: BTreeSet<String> = self
+            .rows()
+            .await?
+            .into_iter()
+            .map(|r| r.parsed.username)
+            .collect();
+        for (i, user) in valid.iter().enumerate() {
+            if let Some(name) = user.username.as_ref().filter(|n| existing.contains(*n)) {
+                let field = if batch {
+                    format!("users[{i}].username")
+                } else {
+                    "username".to_string()
+                };
+                return Err(ProviderError::Conflict {
+                    field: Some(field),
+                    message: format!("a 911Proxy proxy user named {name} already exists"),
+                });
+            }
+        }
+        let mut taken: BTreeSet<String> = existing;
+        taken.extend(valid.iter().filter_map(|u| u.username.clone()));
+        let plans: Vec<Planned> = valid
+            .into_iter()
+            .map(|valid| {
+                let username = valid.username.clone().unwrap_or_else(|| {
+                    loop {
+                        let candidate = validate::generate_username();
+                        if taken.insert(candidate.clone()) {
+                            break candidate;
+                        }
+                    }
+                });
+                let password = valid
+                    .password
+                    .clone()
+                    .unwrap_or_else(validate::generate_password);
+                Planned {
+                    username,
+                    password,
+                    valid,
+                }
+            })
+            .collect();
+
+        let mut groups: Vec<((i64, &str), Vec<&Planned>)> = Vec::new();
+        for plan in &plans {
+            let key = (plan.valid.product_type, plan.valid.remark.as_str());
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(plan),
+                None => groups.push((key, vec![plan])),
+            }
+        }
+        let mut applied: Vec<&'static str> = Vec::new();
+        // The usernames (911's ids) of the groups added so far, named in a partial failure.
+        let mut created: Vec<String> = Vec::new();
+        for ((product_type, remark), members) in &groups {
+            let accounts = members
+                .iter()
+                .map(|p| format!("{}:{}", p.username, p.password.expose_secret()))
+                .collect::<Vec<_>>()
+                .join(",");
+            let secrets: Vec<&str> = members.iter().map(|p| p.password.expose_secret()).collect();
+            let body = AddAccounts {
+                accounts: &accounts,
+                remark,
+                product_type: *product_type,
+            };
+            if let Err(cause) = self.client.post(wire::ACCOUNT_ADD, &body, &secrets).await {
+                return Err(with_created(step_failed(&applied, "users", cause), created));
+            }
+            applied = vec!["users"];
+            created.extend(members.iter().map(|p| p.username.clone()));
+        }
+        for plan in plans.iter().filter(|p| p.valid.limit_gb > 0) {
+            let body = ChangeLimit {
+                account: &plan.username,
+                limit: plan.valid.limit_gb,
+            };
+            if let Err(cause) = self
+                .client
+                .post(wire::ACCOUNT_CHANGE_LIMIT, &body, &[])
+                .await
+            {
+                return Err(with_created(
+                    step_failed(&applied, "traffic_limit_bytes", cause),
+                    created,
+                ));
+            }
+        }
+
+        // Re-read for the id, created_at and what 911 stored; if that read fails, the users
+        // exist all the same, so answer what is known rather than an error.
+        let mut fresh = match self.users().await {
+            Ok(users) => users,
+            Err(err) => {
+                tracing::warn!(account = %self.settings.account, error = %err, "re-reading created 911 proxy users failed");
+                BTreeMap::new()
+            }
+        };
+        Ok(plans
+            .iter()
+            .map(|plan| CreatedProxyUser {
+                user: fresh
+                    .remove(&plan.username)
+                    .unwrap_or_else(|| assumed_user(&self.settings.account, plan)),
+                password: plan.password.clone(),
+            })
+            .collect())
+    }
+
+    /// One documented endpoint per field, in the order password → label → traffic limit →
+    /// status; everything is validated and the user looked up before the first call.
+    pub(super) async fn patch_user(
+        &self,
+        upstream_id: &str,
+        patch: &ProxyUserPatch,
+        ctx: &WriteContext,
+    ) -> Result<ProxyUser, ProviderError> {
+        let valid = validate::patch(patch)?;
+        let current = self.find(upstream_id).await?;
+        let account = current.username.as_str();
+        let mut applied: Vec<&'static str> = Vec::new();
+        // A retry of a keyed PATCH skips the steps its journal says are done.
+        if valid.password.is_some() && ctx.step_done("password") {
+            applied.push("password");
+        } else if let Some(password) = &valid.password {
+            let secret = password.expose_secret();
+            let body = ChangePassword {
+                account,
+                password: secret,
+            };
+            if let Err(cause) = self
+                .client
+                .post(wire::ACCOUNT_CHANGE_PASSWORD, &body, &[secret])
+                .await
+            {
+                return Err(step_failed(&applied, "password", cause));
+            }
+            applied.push("password");
+            ctx.record_step("password").await;
+        }
+        if valid.remark.is_some() && ctx.step_done("label") {
+            applied.push("label");
+        } else if let Some(remark) = &valid.remark {
+            let body = ChangeRemark { account, remark };
+            if let Err(cause) = self
+                .client
+                .post(wire::ACCOUNT_CHANGE_REMARK, &body, &[])
+                .await
+            {
+                return Err(step_failed(&applied, "label", cause));
+            }
+            applied.push("label");
+            ctx.record_step("label").await;
+        }
+        if valid.limit_gb.is_some() && ctx.step_done("traffic_limit_bytes") {
+            applied.push("traffic_limit_bytes");
+        } else if let Some(limit) = valid.limit_gb {
+            let body = ChangeLimit { account, limit };
+            if let Err(cause) = self
+                .client
+                .post(wire::ACCOUNT_CHANGE_LIMIT, &body, &[])
+                .await
+            {
+                return Err(step_failed(&applied, "traffic_limit_bytes", cause));
+            }
+            applied.push("traffic_limit_bytes");
+            ctx.record_step("traffic_limit_bytes").await;
+        }
+        if valid.status.is_some() && ctx.step_done("status") {
+            applied.push("status");
+            ctx.record_step("status").await;
+        } else if let Some(status) = valid.status {
+            let endpoint = match status {
+                ProxyUserStatus::Enabled => wire::ACCOUNT_ENABLE,
+                ProxyUserStatus::Disabled => wire::ACCOUNT_DISABLE,
+            };
+            let body = AccountNames { accounts: account };
+            if let Err(cause) = self.client.post(endpoint, &body, &[]).await {
+                return Err(step_failed(&applied, "status", cause));
+            }
+            applied.push("status");
+            ctx.record_step("status").await;
+        }
+        if applied.is_empty() {
+            return Ok(current);
+        }
+        match self.find(upstream_id).await {
+            Ok(user) => Ok(user),
+            Err(err) => {
+                tracing::warn!(account = %self.settings.account, error = %err, "re-reading an updated 911 proxy user failed");
+                Ok(patched(current, &valid))
+            }
+        }
+    }
+}

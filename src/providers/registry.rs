@@ -22,6 +22,8 @@ pub static PROVIDERS: &[&Provider] = &[
 pub struct Provider {
     /// Kind, credential key, defaults and settings.
     pub spec: &'static ProviderSpec,
+    /// The response header that carries the provider's request id, if it has its own.
+    pub request_id_header: Option<&'static str>,
     /// The adapter of one account.
     pub build: fn(AdapterSettings, Arc<UpstreamClient>) -> Arc<dyn ProviderAdapter>,
 }
@@ -74,17 +76,18 @@ impl Registry {
     pub fn build(configs: &[ProviderAccountConfig], sandbox: bool) -> Result<Registry, String> {
         let mut accounts = BTreeMap::new();
         for config in configs {
+            let provider = provider(config.kind)
+                .ok_or_else(|| format!("no provider of kind '{}' is registered", config.kind))?;
             let client = Arc::new(
                 UpstreamClient::new(&config.name, &config.base_url, config.policy.clone())?
-                    .with_provider(config.kind.as_str()),
+                    .with_provider(config.kind.as_str())
+                    .with_request_id_header(provider.request_id_header),
             );
             let settings = AdapterSettings {
                 account: config.name.clone(),
                 credential: config.credential.clone(),
                 timezone: config.timezone.clone(),
             };
-            let provider = provider(config.kind)
-                .ok_or_else(|| format!("no provider of kind '{}' is registered", config.kind))?;
             let adapter = (provider.build)(settings, client.clone());
             let account = ProviderAccount {
                 name: config.name.clone(),

@@ -14,9 +14,9 @@ tokio::task_local! {
     static CURRENT: Arc<UpstreamAccounting>;
 }
 
-/// Response headers that carry a provider's request id, in order of preference.
-const UPSTREAM_REQUEST_ID_HEADERS: [&str; 3] =
-    ["x-helodata-request-id", "x-request-id", "request-id"];
+/// Response headers that commonly carry a provider's request id, tried after the provider's
+/// own (see [`record_answer`]).
+const COMMON_REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "request-id"];
 
 /// Longest provider request id kept.
 const MAX_REQUEST_ID: usize = 255;
@@ -88,11 +88,13 @@ pub fn record_wait(elapsed: Duration) {
 }
 
 /// Called by the upstream client for every HTTP answer: its status and the provider's request
-/// id (the last answer wins).
-pub fn record_answer(status: u16, headers: &HeaderMap) {
-    let request_id = UPSTREAM_REQUEST_ID_HEADERS.iter().find_map(|name| {
+/// id, from the provider's own header when it has one, else a common one (the last answer
+/// wins).
+pub fn record_answer(status: u16, headers: &HeaderMap, provider_header: Option<&str>) {
+    let names = provider_header.into_iter().chain(COMMON_REQUEST_ID_HEADERS);
+    let request_id = names.into_iter().find_map(|name| {
         headers
-            .get(*name)
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(|v| v.chars().take(MAX_REQUEST_ID).collect::<String>())
@@ -122,9 +124,9 @@ mod tests {
         headers.insert("x-helodata-request-id", "req_H1".parse().unwrap());
         let ((), record) = scope(async {
             record_attempt();
-            record_answer(500, &HeaderMap::new());
+            record_answer(500, &HeaderMap::new(), None);
             record_attempt();
-            record_answer(201, &headers);
+            record_answer(201, &headers, Some("x-helodata-request-id"));
             record_wait(Duration::from_millis(3));
             record_wait(Duration::from_millis(2));
         })
@@ -140,7 +142,7 @@ mod tests {
         assert_eq!(record.waited(), Duration::from_millis(5));
         assert!(!record.write_outcome_unknown());
         // Outside a request it does nothing (and does not panic).
-        record_answer(500, &HeaderMap::new());
+        record_answer(500, &HeaderMap::new(), None);
         assert!(current().is_none());
     }
 }

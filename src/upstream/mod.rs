@@ -145,6 +145,7 @@ pub enum TransportError {
 pub struct UpstreamClient {
     account: String,
     provider: &'static str,
+    request_id_header: Option<&'static str>,
     base_url: String,
     http: reqwest::Client,
     policy: UpstreamPolicy,
@@ -166,6 +167,7 @@ impl UpstreamClient {
         Ok(UpstreamClient {
             account: account.to_string(),
             provider: "unknown",
+            request_id_header: None,
             base_url: base_url.trim_end_matches('/').to_string(),
             breaker: Breaker::new(policy.breaker_failure_threshold, policy.breaker_cooldown),
             permits: Arc::new(Semaphore::new(policy.max_concurrency.max(1))),
@@ -177,6 +179,13 @@ impl UpstreamClient {
     /// Names the provider kind (`helodata`, `911proxy`) in this client's metrics.
     pub fn with_provider(mut self, provider: &'static str) -> Self {
         self.provider = provider;
+        self
+    }
+
+    /// Names the response header in which the provider sends its request id (recorded for the
+    /// audit log); common names are tried after it.
+    pub fn with_request_id_header(mut self, header: Option<&'static str>) -> Self {
+        self.request_id_header = header;
         self
     }
 
@@ -320,7 +329,7 @@ impl UpstreamClient {
         accounting::record_wait(elapsed);
         let result = match result {
             Ok((status, headers, body)) => {
-                accounting::record_answer(status.as_u16(), &headers);
+                accounting::record_answer(status.as_u16(), &headers, self.request_id_header);
                 if status.is_server_error() {
                     self.breaker.record_failure();
                 } else {

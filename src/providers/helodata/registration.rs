@@ -38,8 +38,13 @@ pub static SPEC: ProviderSpec = ProviderSpec {
     ],
 };
 
-/// The registry's entry.
-pub static PROVIDER: Provider = Provider { spec: &SPEC, build };
+/// The registry's entry. The reference names a `request_id` only inside error bodies (§4); the
+/// request id of every answer is read from `X-Helodata-Request-Id`, as the simulator sends it.
+pub static PROVIDER: Provider = Provider {
+    spec: &SPEC,
+    request_id_header: Some("x-helodata-request-id"),
+    build,
+};
 
 fn build(settings: AdapterSettings, client: Arc<UpstreamClient>) -> Arc<dyn ProviderAdapter> {
     Arc::new(HelodataAdapter::new(settings, client))

@@ -45,7 +45,11 @@ pub static SPEC: ProviderSpec = ProviderSpec {
 };
 
 /// The registry's entry.
-pub static PROVIDER: Provider = Provider { spec: &SPEC, build };
+pub static PROVIDER: Provider = Provider {
+    spec: &SPEC,
+    request_id_header: None,
+    build,
+};
 
 fn build(settings: AdapterSettings, client: Arc<UpstreamClient>) -> Arc<dyn ProviderAdapter> {
     Arc::new(Nine11Adapter::new(settings, client))

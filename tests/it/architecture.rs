@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Each top-level module of `src/` and the modules it may import, top to bottom. Anything not
 /// listed is refused, so a new top-level module must be placed here before it can be used.
-const LAYERS: &[(&str, &[&str])] = &[
+pub const LAYERS: &[(&str, &[&str])] = &[
     // The command line: parses arguments and calls the assembly or a one-shot command.
     (
         "cli",

@@ -149,3 +149,67 @@ async fn the_served_document_is_what_the_openapi_command_prints() {
             .unwrap();
     assert!(served == committed, "openapi/openapi.json is stale");
 }
+
+fn architecture_page() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ARCHITECTURE.md"))
+        .expect("docs/ARCHITECTURE.md")
+}
+
+#[test]
+fn the_architecture_page_draws_the_same_layers_as_the_guard() {
+    // Rows of the table: | `layer` | what it is | `a`, `b`, … |
+    let mut drawn: Vec<(String, Vec<String>)> = Vec::new();
+    for line in architecture_page().lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 5 || !cells[1].starts_with('`') {
+            continue;
+        }
+        let layer = cells[1].trim_matches('`').to_string();
+        let mut allowed: Vec<String> = cells[3]
+            .split(',')
+            .map(|s| s.trim().trim_matches('`').to_string())
+            .filter(|s| !s.is_empty() && s != "(nothing)")
+            .collect();
+        allowed.sort();
+        drawn.push((layer, allowed));
+    }
+    let mut guarded: Vec<(String, Vec<String>)> = crate::architecture::LAYERS
+        .iter()
+        .map(|(layer, allowed)| {
+            let mut allowed: Vec<String> = allowed.iter().map(|s| s.to_string()).collect();
+            allowed.sort();
+            (layer.to_string(), allowed)
+        })
+        .collect();
+    drawn.sort();
+    guarded.sort();
+    assert_eq!(
+        drawn, guarded,
+        "docs/ARCHITECTURE.md and tests/it/architecture.rs disagree"
+    );
+}
+
+#[test]
+fn every_file_the_architecture_page_names_exists() {
+    let page = architecture_page();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut named = 0;
+    for piece in page.split('`') {
+        let Some(start) = piece.find("src/") else {
+            continue;
+        };
+        let path: String = piece[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect();
+        if !path.ends_with(".rs") || path.contains('…') || path.contains('<') {
+            continue;
+        }
+        named += 1;
+        assert!(
+            root.join(&path).is_file(),
+            "docs/ARCHITECTURE.md names {path}"
+        );
+    }
+    assert!(named > 30, "only {named} files named");
+}

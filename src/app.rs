@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use secrecy::SecretString;
 
 use crate::config::{Backend, Config, ProviderAccountConfig};
-use crate::domain::api_keys::{AccountRestriction, NewApiKey, Scope, Scopes, Token};
+use crate::domain::api_keys::Token;
 use crate::http::state::AppState;
 use crate::providers::registry::Registry;
 use crate::providers::{helodata, nine11};
@@ -145,8 +145,8 @@ impl App {
         let grace = self.state.config.shutdown_grace;
         let store = self.state.store.clone();
         let sandbox = self.sandbox;
-        let sweeper = tokio::spawn(sweep_idempotency_records(
-            store.clone(),
+        let sweeper = tokio::spawn(crate::services::idempotency::sweep_expired(
+            store.idempotency.clone(),
             self.state.config.idempotency_sweep,
         ));
         let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(false);
@@ -215,23 +215,6 @@ impl App {
     /// Serves until SIGTERM or SIGINT.
     pub async fn run(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await
-    }
-}
-
-/// Deletes expired idempotency records now and then, so an expired key may be used again and
-/// the table stays small. Several replicas sweeping at once is harmless (plain DELETEs).
-async fn sweep_idempotency_records(store: Store, every: Duration) {
-    loop {
-        match store
-            .idempotency
-            .sweep(time::OffsetDateTime::now_utc())
-            .await
-        {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(deleted = n, "swept expired idempotency records"),
-            Err(err) => tracing::warn!(error = %err, "could not sweep idempotency records"),
-        }
-        tokio::time::sleep(every).await;
     }
 }
 
@@ -333,42 +316,15 @@ pub async fn open_store(config: &Config) -> Result<Store, StartupError> {
     Ok(store)
 }
 
-/// On a store with no key at all, creates the admin key: the configured one, or a new one that
-/// is returned so that it can be shown once. Atomic across replicas starting together: one of
-/// them stores the key, the others find it there (and print nothing).
+/// On a store with no key at all, creates the admin key (see
+/// `services::api_keys::bootstrap_admin`); returns a generated token to show once.
 pub async fn bootstrap_admin_key(
     store: &Store,
     config: &Config,
 ) -> Result<Option<Token>, StoreError> {
-    if store.api_keys.count().await? > 0 {
-        return Ok(None);
-    }
-    let new = NewApiKey {
-        name: "bootstrap-admin".to_string(),
-        scopes: Scopes::of(&[Scope::Admin]),
-        accounts: AccountRestriction::all(),
-    };
-    let configured = match &config.bootstrap_admin_key {
-        Some(configured) => Some(
-            Token::parse(secrecy::ExposeSecret::expose_secret(configured))
-                .map_err(|e| StoreError::Other(e.to_string()))?,
-        ),
-        None => None,
-    };
-    match crate::services::api_keys::create_first(store.api_keys.as_ref(), new, configured.as_ref())
-        .await?
-    {
-        Some((key, None)) => {
-            tracing::info!(key_id = %key.id, "created the admin key from PGW_BOOTSTRAP_ADMIN_KEY");
-            Ok(None)
-        }
-        Some((key, Some(token))) => {
-            tracing::info!(key_id = %key.id, "generated the first admin key");
-            Ok(Some(token))
-        }
-        None => {
-            tracing::info!("another gateway process created the first admin key");
-            Ok(None)
-        }
-    }
+    crate::services::api_keys::bootstrap_admin(
+        store.api_keys.as_ref(),
+        config.bootstrap_admin_key.as_ref(),
+    )
+    .await
 }

@@ -20,6 +20,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, Problem};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::state::AppState;
+use crate::services::api_keys as key_service;
 
 /// A scope an API key can hold; `admin` includes all others.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
@@ -200,7 +201,7 @@ pub async fn list_api_keys(
     caller.require(Scope::Admin)?;
     let (cursor, limit) = params.parse()?;
     let after = cursor.as_ref().map(|c| c.0.as_str());
-    let keys = state.store.api_keys.list(after, limit + 1).await?;
+    let keys = key_service::list(state.store.api_keys.as_ref(), after, limit + 1).await?;
     let page = Page::from_overfetch(keys, limit, |key| key.id.to_string());
     let headers = link_header("/v1/api-keys", &page, limit, &[]);
     let body = ApiKeyList {
@@ -233,8 +234,7 @@ pub async fn create_api_key(
 ) -> Result<Response, ApiError> {
     caller.require(Scope::Admin)?;
     let new = validate_new_key(body)?;
-    let (key, token) =
-        crate::services::api_keys::create_keyed(state.store.api_keys.as_ref(), &ctx, new).await?;
+    let (key, token) = key_service::create_keyed(state.store.api_keys.as_ref(), &ctx, new).await?;
     tracing::info!(created_key_id = %key.id, "API key created");
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/api-keys/{}", key.id)) {
@@ -294,12 +294,7 @@ pub async fn get_api_key(
 ) -> Result<Json<ApiKeyView>, ApiError> {
     caller.require(Scope::Admin)?;
     let id = parse_id(&id)?;
-    let key = state
-        .store
-        .api_keys
-        .get(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no API key {id}")))?;
+    let key = key_service::get(state.store.api_keys.as_ref(), &id).await?;
     Ok(Json(key.into()))
 }
 
@@ -324,12 +319,6 @@ pub async fn revoke_api_key(
 ) -> Result<StatusCode, ApiError> {
     caller.require(Scope::Admin)?;
     let id = parse_id(&id)?;
-    state
-        .store
-        .api_keys
-        .revoke(&id, api_keys::now())
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no API key {id}")))?;
-    tracing::info!(revoked_key_id = %id, "API key revoked");
+    key_service::revoke(state.store.api_keys.as_ref(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

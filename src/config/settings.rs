@@ -55,24 +55,10 @@ impl Setting {
 
 macro_rules! setting {
     ($env:literal, $key:literal, $default:literal, $help:literal) => {
-        Setting {
-            env: $env,
-            env_aliases: &[],
-            file_key: $key,
-            default: $default,
-            help: $help,
-            secret: false,
-        }
+        Setting::plain($env, $key, $default, $help)
     };
     ($env:literal, $key:literal, $default:literal, $help:literal, secret) => {
-        Setting {
-            env: $env,
-            env_aliases: &[],
-            file_key: $key,
-            default: $default,
-            help: $help,
-            secret: true,
-        }
+        Setting::secret($env, $key, $default, $help)
     };
 }
 

@@ -1,10 +1,12 @@
 //! API keys: creating one (the token is shown once), the first key of an empty store, and
 //! authenticating a bearer token against the store.
 
+use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 use crate::domain::api_keys::{
-    ApiKey, ApiKeyId, LAST_USED_RESOLUTION, NewApiKey, Principal, Token, now,
+    AccountRestriction, ApiKey, ApiKeyId, LAST_USED_RESOLUTION, NewApiKey, Principal, Scope,
+    Scopes, Token, now,
 };
 use crate::domain::idempotency::WriteContext;
 use crate::services::ServiceError;
@@ -33,6 +35,72 @@ pub async fn create(
     new: NewApiKey,
 ) -> Result<(ApiKey, Token), StoreError> {
     create_with_id(store, ApiKeyId::generate(), new).await
+}
+
+/// One page of keys after `after` (an id), with one extra to tell whether more follow.
+pub async fn list(
+    store: &dyn ApiKeyStore,
+    after: Option<&str>,
+    limit_plus_one: u32,
+) -> Result<Vec<ApiKey>, ServiceError> {
+    Ok(store.list(after, limit_plus_one).await?)
+}
+
+/// One key by id.
+pub async fn get(store: &dyn ApiKeyStore, id: &ApiKeyId) -> Result<ApiKey, ServiceError> {
+    store
+        .get(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no API key {id}")))
+}
+
+/// Revokes a key: it stops authenticating at once. Revoking twice is not an error.
+pub async fn revoke(store: &dyn ApiKeyStore, id: &ApiKeyId) -> Result<(), ServiceError> {
+    store
+        .revoke(id, now())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no API key {id}")))?;
+    tracing::info!(revoked_key_id = %id, "API key revoked");
+    Ok(())
+}
+
+/// On a store with no key at all, creates the admin key: `configured`
+/// (`PGW_BOOTSTRAP_ADMIN_KEY`), or a new one that is returned so that it can be shown once.
+/// Atomic across replicas starting together: one of them stores the key, the others find it
+/// there (and print nothing).
+pub async fn bootstrap_admin(
+    store: &dyn ApiKeyStore,
+    configured: Option<&SecretString>,
+) -> Result<Option<Token>, StoreError> {
+    if store.count().await? > 0 {
+        return Ok(None);
+    }
+    let new = NewApiKey {
+        name: "bootstrap-admin".to_string(),
+        scopes: Scopes::of(&[Scope::Admin]),
+        accounts: AccountRestriction::all(),
+    };
+    let configured = match configured {
+        Some(configured) => Some(
+            Token::parse(configured.expose_secret())
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        ),
+        None => None,
+    };
+    match create_first(store, new, configured.as_ref()).await? {
+        Some((key, None)) => {
+            tracing::info!(key_id = %key.id, "created the admin key from PGW_BOOTSTRAP_ADMIN_KEY");
+            Ok(None)
+        }
+        Some((key, Some(token))) => {
+            tracing::info!(key_id = %key.id, "generated the first admin key");
+            Ok(Some(token))
+        }
+        None => {
+            tracing::info!("another gateway process created the first admin key");
+            Ok(None)
+        }
+    }
 }
 
 /// Creates a key for a write that may be keyed. A keyed create journals the new key's id

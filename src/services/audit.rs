@@ -2,9 +2,51 @@
 //! whole hash chain. The pure parts (the chain's hashing and the walk's rules) are in
 //! `domain::audit`.
 
+use std::sync::Arc;
+
+use futures::Stream;
+
 use crate::domain::audit::chain::{BreakReason, Broken, Walk};
 use crate::domain::audit::{AuditEvent, AuditFilter, EventKey, VerifyReport};
+use crate::services::ServiceError;
 use crate::store::{AuditStore, StoreError};
+
+/// Events an export reads per store call.
+const EXPORT_PAGE: u32 = 500;
+
+/// One event by id.
+pub async fn get(store: &dyn AuditStore, id: &str) -> Result<AuditEvent, ServiceError> {
+    store
+        .get(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("no audit event {id}")))
+}
+
+/// Every event matching `filter` after `after`, newest first, a page per item: the store is
+/// read one page at a time as the stream is consumed, so memory stays bounded whatever the
+/// result's size. A store failure ends the stream with that error.
+pub fn export(
+    store: Arc<dyn AuditStore>,
+    filter: AuditFilter,
+    after: Option<EventKey>,
+) -> impl Stream<Item = Result<Vec<AuditEvent>, StoreError>> + Send + 'static {
+    futures::stream::unfold(Some(after), move |cursor| {
+        let store = store.clone();
+        let filter = filter.clone();
+        async move {
+            let after = cursor?;
+            match store.list(&filter, after.as_ref(), EXPORT_PAGE).await {
+                Ok(events) => {
+                    let next = (events.len() == EXPORT_PAGE as usize)
+                        .then(|| events.last().map(AuditEvent::key))
+                        .flatten();
+                    Some((Ok(events), next.map(Some)))
+                }
+                Err(err) => Some((Err(err), None)),
+            }
+        }
+    })
+}
 
 /// How many links a verification reads per store call.
 const VERIFY_PAGE: u32 = 1000;

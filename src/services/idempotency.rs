@@ -309,6 +309,19 @@ impl WriteJournal for KeyedWrite {
     }
 }
 
+/// Deletes expired records now and then, so an expired key may be used again and the table
+/// stays small. Several replicas sweeping at once is harmless (plain DELETEs).
+pub async fn sweep_expired(store: Arc<dyn IdempotencyStore>, every: Duration) {
+    loop {
+        match store.sweep(OffsetDateTime::now_utc()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(deleted = n, "swept expired idempotency records"),
+            Err(err) => tracing::warn!(error = %err, "could not sweep idempotency records"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 fn empty_progress() -> Value {
     Value::Object(Default::default())
 }

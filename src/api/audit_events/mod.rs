@@ -11,6 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -19,7 +20,7 @@ use utoipa::IntoParams;
 use super::common::AuditEventIdText;
 use super::pagination::link_header;
 use crate::domain::api_keys::Scope;
-use crate::domain::audit::{self, AuditEvent, AuditFilter, EventKey, Outcome};
+use crate::domain::audit::{self, AuditFilter, EventKey, Outcome};
 use crate::domain::pagination::{Cursor, Page, page_limit};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, Problem};
@@ -28,9 +29,6 @@ use crate::http::state::AppState;
 
 /// The media type of the export: one JSON event per line.
 pub const NDJSON: &str = "application/x-ndjson";
-
-/// Events read per store call while exporting.
-const EXPORT_PAGE: u32 = 500;
 
 /// Filters and paging; every filter given must match.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -207,33 +205,24 @@ pub async fn list_audit_events(
 /// stays bounded whatever the result's size. A store failure mid-way aborts the body (the
 /// caller sees a truncated transfer, never a silently short export).
 fn export(state: &AppState, filter: AuditFilter, after: Option<EventKey>) -> Response {
-    let store = state.store.audit.clone();
-    let pages = futures::stream::unfold(Some(after), move |cursor| {
-        let store = store.clone();
-        let filter = filter.clone();
-        async move {
-            let after = cursor?;
-            match store.list(&filter, after.as_ref(), EXPORT_PAGE).await {
+    let pages =
+        crate::services::audit::export(state.store.audit.clone(), filter, after).map(|page| {
+            match page {
                 Ok(events) => {
-                    let next = (events.len() == EXPORT_PAGE as usize)
-                        .then(|| events.last().map(AuditEvent::key))
-                        .flatten();
                     let mut chunk = Vec::new();
                     for event in events {
                         if serde_json::to_writer(&mut chunk, &AuditEventView::from(event)).is_ok() {
                             chunk.push(b'\n');
                         }
                     }
-                    let state = next.map(Some);
-                    Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), state))
+                    Ok(Bytes::from(chunk))
                 }
                 Err(err) => {
                     tracing::error!(error = %err, "audit export failed mid-way");
-                    Some((Err(std::io::Error::other(err.to_string())), None))
+                    Err(std::io::Error::other(err.to_string()))
                 }
             }
-        }
-    });
+        });
     let mut response = Response::new(Body::from_stream(pages));
     response
         .headers_mut()
@@ -262,12 +251,7 @@ pub async fn get_audit_event(
 ) -> Result<Json<AuditEventView>, ApiError> {
     caller.require(Scope::AuditRead)?;
     audit::parse_event_id(&id).map_err(|e| ApiError::invalid_argument("id", e))?;
-    let event = state
-        .store
-        .audit
-        .get(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no audit event {id}")))?;
+    let event = crate::services::audit::get(state.store.audit.as_ref(), &id).await?;
     Ok(Json(event.into()))
 }
 

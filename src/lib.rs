@@ -1,7 +1,9 @@
 //! proxy-gateway: one normalized REST API over the management APIs of residential-proxy
-//! providers. Layers, outermost first: [`api`] (HTTP surface) → [`domain`] (normalized model and
-//! services) → providers (adapters) → upstream HTTP; [`store`] beside them. [`app`] wires them
-//! from a [`config::Config`]; [`sim`] holds the provider simulators.
+//! providers. Layers, top to bottom, each importing only those below it: [`cli`] → [`app`]
+//! (assembly) → [`api`] (handlers, wire types) → [`http`] (shared layers, the error mapping) →
+//! [`services`] (use cases) → [`providers`] and [`store`] side by side → [`config`] →
+//! [`upstream`] → [`domain`] (types and pure rules) → [`telemetry`]; [`sim`] holds the provider
+//! simulators. docs/ARCHITECTURE.md is the map; tests/it/architecture.rs the guard.
 
 pub mod api;
 pub mod app;

@@ -1,5 +1,6 @@
-//! The normalized model and the services that operate on it, independent of HTTP and of any
-//! one provider.
+//! The normalized model: types and pure rules, independent of HTTP, of the store and of any
+//! one provider. The use cases that combine them with providers and the store are in
+//! `services`.
 
 pub mod account;
 pub mod api_keys;

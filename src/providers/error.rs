@@ -1,6 +1,6 @@
 //! What can go wrong in an adapter, in terms the error mapping needs (one table, in
-//! `crate::error`): the caller's input broke the provider's rules, the provider cannot do it,
-//! or the upstream failed in a classified way.
+//! `http::error::from_provider`): the caller's input broke the provider's rules, the provider
+//! cannot do it, or the upstream failed in a classified way.
 
 use std::time::Duration;
 

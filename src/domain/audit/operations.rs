@@ -48,27 +48,33 @@ pub struct Operation {
     pub ids: IdsFrom,
 }
 
-/// Every audited route's operation, by method and route template.
+/// Every audited route's operation, by route template and method. Looked up on every audited
+/// request, so a lookup borrows the template and allocates nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Operations {
-    by_route: HashMap<(String, String), Operation>,
+    by_route: HashMap<String, Vec<(String, Operation)>>,
 }
 
 impl Operations {
-    /// Adds the operation of `method route`.
+    /// Adds the operation of `method route`, replacing one declared before for the same pair.
     pub fn insert(&mut self, method: &str, route: &str, operation: Operation) {
-        self.by_route
-            .insert((method.to_string(), route.to_string()), operation);
+        let methods = self.by_route.entry(route.to_string()).or_default();
+        methods.retain(|(m, _)| m != method);
+        methods.push((method.to_string(), operation));
     }
 
     /// The operation of a route, if it declared one.
     pub fn lookup(&self, method: &str, route: &str) -> Option<&Operation> {
-        self.by_route.get(&(method.to_string(), route.to_string()))
+        self.by_route
+            .get(route)?
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, operation)| operation)
     }
 
-    /// How many routes declared an operation.
+    /// How many (method, route) pairs declared an operation.
     pub fn len(&self) -> usize {
-        self.by_route.len()
+        self.by_route.values().map(Vec::len).sum()
     }
 
     /// Whether no route declared one.
@@ -222,6 +228,22 @@ mod tests {
         ] {
             assert!(Operation::from_declaration(&bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn operations_are_found_by_method_and_route_only() {
+        let mut table = Operations::default();
+        table.insert("GET", "/v1/x/{id}", op(json!({"operation": "x.get"})));
+        table.insert("DELETE", "/v1/x/{id}", op(json!({"operation": "x.delete"})));
+        table.insert("DELETE", "/v1/x/{id}", op(json!({"operation": "x.remove"})));
+        assert_eq!(table.lookup("GET", "/v1/x/{id}").unwrap().name, "x.get");
+        assert_eq!(
+            table.lookup("DELETE", "/v1/x/{id}").unwrap().name,
+            "x.remove"
+        );
+        assert!(table.lookup("PATCH", "/v1/x/{id}").is_none());
+        assert!(table.lookup("GET", "/v1/y").is_none());
+        assert_eq!(table.len(), 2);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A use case's failure as the caller sees it.
 
-use super::{ApiError, ErrorCode};
+use super::ApiError;
 use crate::services::ServiceError;
 
 impl From<ServiceError> for ApiError {
@@ -10,9 +10,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::invalid_argument(field, message)
             }
             ServiceError::NotFound(detail) => ApiError::not_found(detail),
-            ServiceError::PermissionDenied(detail) => {
-                ApiError::new(ErrorCode::PermissionDenied, detail)
-            }
+            ServiceError::PermissionDenied(detail) => ApiError::permission_denied(detail),
             ServiceError::Provider { account, source } => {
                 ApiError::from_provider(&account, *source)
             }

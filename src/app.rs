@@ -15,6 +15,7 @@ use crate::domain::api_keys::Token;
 use crate::http::state::AppState;
 use crate::providers::registry::Registry;
 use crate::providers::{helodata, nine11};
+use crate::services::key_cache::KeyCache;
 use crate::sim::{SimHandle, SimOptions, SimProvider};
 use crate::store::{self, Store, StoreError};
 
@@ -98,6 +99,7 @@ impl App {
             listener,
             metrics_listener,
             state: AppState {
+                keys: Arc::new(KeyCache::new(store.api_keys.clone())),
                 store,
                 config: Arc::new(config),
                 providers: Arc::new(providers),
@@ -145,6 +147,7 @@ impl App {
         let grace = self.state.config.shutdown_grace;
         let store = self.state.store.clone();
         let sandbox = self.sandbox;
+        let key_poller = tokio::spawn(self.state.keys.clone().run_poller());
         let sweeper = tokio::spawn(crate::services::idempotency::sweep_expired(
             store.idempotency.clone(),
             self.state.config.idempotency_sweep,
@@ -200,6 +203,7 @@ impl App {
             }
         };
         sweeper.abort();
+        key_poller.abort();
         upkeep.abort();
         if let Some(metrics_server) = metrics_server {
             metrics_server.abort();

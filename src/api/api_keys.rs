@@ -319,6 +319,6 @@ pub async fn revoke_api_key(
 ) -> Result<StatusCode, ApiError> {
     caller.require(Scope::Admin)?;
     let id = parse_id(&id)?;
-    key_service::revoke(state.store.api_keys.as_ref(), &id).await?;
+    key_service::revoke(state.store.api_keys.as_ref(), &state.keys, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

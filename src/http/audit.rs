@@ -97,7 +97,7 @@ pub async fn layer(
     let idempotency_key = idempotency::key_header(&parts.headers, &mut parts.extensions)
         .raw()
         .map(clip);
-    let principal = parts.extensions.get::<Principal>();
+    let principal = parts.extensions.get::<Arc<Principal>>();
     let intent = NewAuditEvent {
         id: audit::new_event_id(occurred_at),
         occurred_at,

@@ -1,6 +1,8 @@
 //! Authentication of callers by API key (`Authorization: Bearer pgw_…`), and the extractor
 //! handlers use to get the verified [`Principal`] and check scopes.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -10,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::domain::api_keys::{Principal, Scope};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::services::api_keys::{self, AuthError};
+use crate::services::api_keys::AuthError;
 
 /// Middleware for every matched route: routes under `/v1` need a valid bearer token (the
 /// principal is stored in the request and its key id — never the token — recorded on the
@@ -28,7 +30,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
             .with_field("Authorization")
             .into_response();
     };
-    match api_keys::authenticate(state.store.api_keys.as_ref(), bearer).await {
+    match state.keys.authenticate(bearer).await {
         Ok(principal) => {
             tracing::Span::current().record("key_id", principal.key_id.as_str());
             request.extensions_mut().insert(principal);
@@ -53,7 +55,7 @@ fn bearer_token(request: &Request) -> Option<&str> {
 
 /// The verified caller of a `/v1` route.
 #[derive(Clone, Debug)]
-pub struct Caller(pub Principal);
+pub struct Caller(pub Arc<Principal>);
 
 impl Caller {
     /// Refuses with 403 unless the key has `scope` (or `admin`).
@@ -75,7 +77,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<Principal>()
+            .get::<Arc<Principal>>()
             .cloned()
             .map(Caller)
             .ok_or_else(|| ApiError::unauthenticated("missing API key"))

@@ -14,6 +14,8 @@ pub struct IdempotencyOutcome {
     pub replayed: bool,
 }
 
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
@@ -118,7 +120,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         }
         KeyHeader::Absent => return next.run(Request::from_parts(parts, body)).await,
     };
-    let Some(principal) = parts.extensions.get::<Principal>().cloned() else {
+    let Some(principal) = parts.extensions.get::<Arc<Principal>>().cloned() else {
         return next.run(Request::from_parts(parts, body)).await;
     };
     let route = parts

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::providers::registry::Registry;
+use crate::services::key_cache::KeyCache;
 use crate::store::Store;
 
 /// The request-independent state of the gateway.
@@ -16,4 +17,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The provider accounts.
     pub providers: Arc<Registry>,
+    /// Verified API keys, so authentication rarely reaches the store.
+    pub keys: Arc<KeyCache>,
 }

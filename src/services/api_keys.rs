@@ -10,6 +10,7 @@ use crate::domain::api_keys::{
 };
 use crate::domain::idempotency::WriteContext;
 use crate::services::ServiceError;
+use crate::services::key_cache::KeyCache;
 use crate::store::{ApiKeyStore, StoreError};
 
 /// Why a bearer token was not accepted; the caller sees the same 401 for all of them.
@@ -54,12 +55,17 @@ pub async fn get(store: &dyn ApiKeyStore, id: &ApiKeyId) -> Result<ApiKey, Servi
         .ok_or_else(|| ServiceError::NotFound(format!("no API key {id}")))
 }
 
-/// Revokes a key: it stops authenticating at once. Revoking twice is not an error.
-pub async fn revoke(store: &dyn ApiKeyStore, id: &ApiKeyId) -> Result<(), ServiceError> {
-    store
-        .revoke(id, now())
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("no API key {id}")))?;
+/// Revokes a key: it stops authenticating at once — on this replica before the answer (it is
+/// dropped from `cache`), on the others within a second (see `key_cache`). Revoking twice is
+/// not an error.
+pub async fn revoke(
+    store: &dyn ApiKeyStore,
+    cache: &KeyCache,
+    id: &ApiKeyId,
+) -> Result<(), ServiceError> {
+    let revoked = store.revoke(id, now()).await;
+    cache.forget(id);
+    revoked?.ok_or_else(|| ServiceError::NotFound(format!("no API key {id}")))?;
     tracing::info!(revoked_key_id = %id, "API key revoked");
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod audit_worker;
 mod error;
 pub mod idempotency;
+pub mod key_cache;
 pub mod packages;
 pub mod providers;
 pub mod proxy_users;

@@ -90,6 +90,10 @@ pub trait ApiKeyStore: Send + Sync {
     async fn touch_last_used(&self, id: &ApiKeyId, at: OffsetDateTime) -> Result<(), StoreError>;
     /// How many keys exist, revoked ones included (bootstrap only runs on an empty store).
     async fn count(&self) -> Result<u64, StoreError>;
+    /// A number that moves whenever a key changes in a way authentication depends on
+    /// (revocation, scopes, accounts; moved by a trigger): replicas poll it to know when the
+    /// keys they verified from memory must be verified again.
+    async fn revision(&self) -> Result<i64, StoreError>;
 }
 
 /// Idempotency records: claimed before any upstream call, completed with the response to

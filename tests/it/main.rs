@@ -10,6 +10,7 @@ mod audit;
 mod deploy;
 mod docs;
 mod idempotency;
+mod key_cache;
 mod lifecycle;
 mod normalized;
 mod schema_conformance;

@@ -446,6 +446,35 @@ async fn the_first_key_is_stored_once_among_concurrent_bootstraps(store: Store) 
     assert_eq!(store.api_keys.count().await.unwrap(), 1);
 }
 
+async fn the_key_revision_moves_on_revocation_only(store: Store) {
+    let keys_store = store.api_keys.as_ref();
+    let start = keys_store.revision().await.unwrap();
+    let (key, _) = keys::create(keys_store, new_key("watched")).await.unwrap();
+    assert_eq!(
+        keys_store.revision().await.unwrap(),
+        start,
+        "a new key changes no cached one"
+    );
+    keys_store
+        .touch_last_used(&key.id, api_keys::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        keys_store.revision().await.unwrap(),
+        start,
+        "last use is not a change the cache cares about"
+    );
+    keys_store.revoke(&key.id, api_keys::now()).await.unwrap();
+    let revoked = keys_store.revision().await.unwrap();
+    assert!(revoked > start, "{revoked} > {start}");
+    keys_store.revoke(&key.id, api_keys::now()).await.unwrap();
+    assert_eq!(
+        keys_store.revision().await.unwrap(),
+        revoked,
+        "revoking again changes nothing"
+    );
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         mod postgres {
@@ -483,6 +512,7 @@ conformance!(
     expired_records_are_reusable_and_swept,
     concurrent_claims_have_exactly_one_winner,
     the_first_key_is_stored_once_among_concurrent_bootstraps,
+    the_key_revision_moves_on_revocation_only,
 );
 
 /// The bootstrap's check and insert run under a Postgres advisory lock: while another

@@ -146,4 +146,10 @@ impl ApiKeyStore for PgStore {
             .await?;
         Ok(n.max(0) as u64)
     }
+
+    async fn revision(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT revision FROM api_key_revision")
+            .fetch_one(&self.pool)
+            .await?)
+    }
 }

@@ -150,4 +150,10 @@ impl ApiKeyStore for SqliteStore {
             .await?;
         Ok(n.max(0) as u64)
     }
+
+    async fn revision(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT revision FROM api_key_revision")
+            .fetch_one(&self.pool)
+            .await?)
+    }
 }

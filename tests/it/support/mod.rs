@@ -198,6 +198,17 @@ impl TestApp {
         next
     }
 
+    /// A second gateway with the same settings on the same database (and simulators): another
+    /// replica, running beside this one.
+    pub async fn replica(&self) -> TestApp {
+        start(
+            self.settings.clone(),
+            self.admin_token.clone(),
+            self.database_url.clone(),
+        )
+        .await
+    }
+
     /// The id of the bootstrap admin key.
     pub async fn admin_key_id(&self) -> String {
         let keys: serde_json::Value = self

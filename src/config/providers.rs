@@ -52,7 +52,7 @@ pub struct ProviderAccountConfig {
 /// The keys of a `[[providers]]` table besides the credential keys, in the order errors list
 /// them: `name` and `kind` come first, then every provider's credential key, then these.
 const COMMON_KEYS: [&str; 2] = ["name", "kind"];
-const POLICY_KEYS: [&str; 9] = [
+const POLICY_KEYS: [&str; 10] = [
     "base_url",
     "timezone",
     "timeout_secs",
@@ -62,6 +62,7 @@ const POLICY_KEYS: [&str; 9] = [
     "max_concurrency",
     "breaker_threshold",
     "breaker_cooldown_secs",
+    "list_snapshot_ttl_ms",
 ];
 
 /// Every configured account: the file's tables first, then the env-configured ones.

@@ -225,6 +225,12 @@ pub const SETTINGS: &[Setting] = &[
         "Default for every provider account: seconds the breaker stays open before a probe."
     ),
     setting!(
+        "PGW_LIST_SNAPSHOT_TTL_MS",
+        "list_snapshot_ttl_ms",
+        "2000",
+        "Default for every provider account: milliseconds an unpaged upstream list (911Proxy's proxy users) is served from memory; 0 reads it for every request."
+    ),
+    setting!(
         "PGW_METRICS_LISTEN",
         "metrics_listen",
         "",

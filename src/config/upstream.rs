@@ -36,6 +36,11 @@ pub(super) fn defaults(sources: &Sources<'_>) -> Result<UpstreamPolicy, ConfigEr
                 parse_in_range(v, 0, 3600)
             })?,
         ),
+        list_snapshot_ttl: Duration::from_millis(
+            sources.parse("PGW_LIST_SNAPSHOT_TTL_MS", |v| {
+                parse_in_range(v, 0, 3_600_000)
+            })?,
+        ),
         ..UpstreamPolicy::default()
     })
 }
@@ -86,6 +91,12 @@ pub(super) fn policy_from_table(
             0,
             3600,
             defaults.breaker_cooldown.as_secs(),
+        )?),
+        list_snapshot_ttl: Duration::from_millis(number(
+            "list_snapshot_ttl_ms",
+            0,
+            3_600_000,
+            defaults.list_snapshot_ttl.as_millis() as u64,
         )?),
         ..defaults.clone()
     })

@@ -47,6 +47,8 @@ pub struct AdapterSettings {
     pub credential: SecretString,
     /// The zone of the provider's naive local times (911).
     pub timezone: jiff::tz::TimeZone,
+    /// How long an unpaged upstream list may be served from memory.
+    pub list_snapshot_ttl: std::time::Duration,
 }
 
 /// One configured account.
@@ -87,6 +89,7 @@ impl Registry {
                 account: config.name.clone(),
                 credential: config.credential.clone(),
                 timezone: config.timezone.clone(),
+                list_snapshot_ttl: config.policy.list_snapshot_ttl,
             };
             let adapter = (provider.build)(settings, client.clone());
             let account = ProviderAccount {

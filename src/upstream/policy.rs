@@ -26,6 +26,9 @@ pub struct UpstreamPolicy {
     pub breaker_failure_threshold: u32,
     /// How long the circuit stays open before one probe call is let through.
     pub breaker_cooldown: Duration,
+    /// How long a whole unpaged upstream list (911's proxy users) is served from memory
+    /// before it is read again; zero reads it for every request.
+    pub list_snapshot_ttl: Duration,
 }
 
 impl Default for UpstreamPolicy {
@@ -40,6 +43,7 @@ impl Default for UpstreamPolicy {
             max_concurrency: 32,
             breaker_failure_threshold: 5,
             breaker_cooldown: Duration::from_secs(10),
+            list_snapshot_ttl: Duration::from_millis(2000),
         }
     }
 }

@@ -68,6 +68,7 @@ impl Harness {
             account: ACCOUNT.to_string(),
             credential: SecretString::from(key.clone()),
             timezone: proxy_gateway::config::parse_timezone("+08:00").expect("zone"),
+            list_snapshot_ttl: std::time::Duration::ZERO,
         };
         Harness {
             adapter: Nine11Adapter::new(settings, client),

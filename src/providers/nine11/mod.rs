@@ -8,6 +8,7 @@
 //! - `validate.rs`: 911's input rules, checked before any upstream call.
 //! - `writes.rs`: creates (grouped adds, then limits) and patches (one call per field).
 //! - `usage.rs`, `packages.rs`: daily usage per grouping; packages, every page.
+//! - `snapshot.rs`: the unpaged proxy-user list, read once per TTL and shared by every request.
 //!
 //! A proxy user's upstream id is its username: 911 has no other stable handle (its by-name
 //! endpoints take `account`, and the list's numeric `id` is accepted by none of them).
@@ -16,13 +17,16 @@ mod client;
 mod map;
 mod packages;
 pub mod registration;
+mod snapshot;
 mod usage;
 mod validate;
 mod wire;
 mod writes;
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
@@ -45,6 +49,7 @@ use crate::providers::{FailureKind, UpstreamFailure};
 use crate::upstream::UpstreamClient;
 use client::Nine11Client;
 use map::Row;
+use snapshot::{Snapshot, Snapshots};
 use validate::ValidPatch;
 use wire::{AccountNames, AccountRow, ChangePassword, ListData, Summary, UserInfo};
 
@@ -94,6 +99,7 @@ pub struct Nine11Adapter {
     settings: AdapterSettings,
     client: Nine11Client,
     package_page_size: u64,
+    snapshots: Snapshots,
 }
 
 impl Nine11Adapter {
@@ -101,6 +107,7 @@ impl Nine11Adapter {
     pub fn new(settings: AdapterSettings, client: Arc<UpstreamClient>) -> Self {
         let client = Nine11Client::new(client, settings.credential.clone());
         Nine11Adapter {
+            snapshots: Snapshots::new(settings.list_snapshot_ttl),
             settings,
             client,
             package_page_size: PACKAGE_PAGE_SIZE,
@@ -140,8 +147,12 @@ impl Nine11Adapter {
         Ok(rows)
     }
 
-    /// Every proxy user by username (one per username; see [`map::proxy_user`]).
-    async fn users(&self) -> Result<BTreeMap<String, ProxyUser>, ProviderError> {
+    /// Every proxy user by username (one per username; see [`map::proxy_user`]), read now;
+    /// users identical to `previous`'s are shared with it.
+    async fn read_users(
+        &self,
+        previous: Option<Arc<Snapshot>>,
+    ) -> Result<BTreeMap<String, Arc<ProxyUser>>, ProviderError> {
         let mut by_name: BTreeMap<String, Vec<Row>> = BTreeMap::new();
         for row in self.rows().await? {
             by_name
@@ -152,17 +163,72 @@ impl Nine11Adapter {
         Ok(by_name
             .into_iter()
             .filter_map(|(name, rows)| {
-                map::proxy_user(&self.settings.account, self.tz(), &rows).map(|u| (name, u))
+                map::proxy_user(&self.settings.account, self.tz(), &rows)
+                    .map(|u| (name, snapshot::shared(previous.as_deref(), u)))
             })
             .collect())
     }
 
-    /// The user called `username`, or `NotFound`.
+    /// The list as of `epoch` or later (see `snapshot.rs`).
+    async fn snapshot(&self, epoch: u64) -> Result<Arc<Snapshot>, ProviderError> {
+        self.snapshots
+            .get(epoch, |previous| self.read_users(previous))
+            .await
+    }
+
+    /// `seen`, if its read started after `began`; else the list read again now (to confirm
+    /// what a snapshot said before acting on it).
+    async fn confirmed(
+        &self,
+        seen: Arc<Snapshot>,
+        began: Instant,
+    ) -> Result<Arc<Snapshot>, ProviderError> {
+        if seen.started() >= began {
+            return Ok(seen);
+        }
+        self.snapshots.invalidate();
+        self.snapshot(self.snapshots.epoch()).await
+    }
+
+    /// The user called `username`, or `NotFound`. A user found in the snapshot is answered
+    /// from it; an absent one is confirmed with a fresh read (it may have been created by
+    /// another replica since the snapshot was read).
     async fn find(&self, username: &str) -> Result<ProxyUser, ProviderError> {
-        self.users()
+        let began = Instant::now();
+        let snapshot = self.snapshot(self.snapshots.epoch()).await?;
+        if let Some(user) = snapshot.users.get(username) {
+            return Ok(ProxyUser::clone(user));
+        }
+        self.confirmed(snapshot, began)
             .await?
-            .remove(username)
+            .users
+            .get(username)
+            .map(|u| ProxyUser::clone(u))
             .ok_or_else(|| not_found(&self.settings.account, username))
+    }
+}
+
+/// Where a page of 911 proxy users resumes: after `username`, in snapshot `snapshot`.
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct PageCursor {
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    snapshot: Option<u64>,
+    #[serde(rename = "u")]
+    username: String,
+}
+
+impl PageCursor {
+    /// Reads a cursor's text: `{"s":…,"u":…}`, or a bare username (the cursors of earlier
+    /// versions, which name no snapshot).
+    fn parse(text: &str) -> PageCursor {
+        serde_json::from_str(text).unwrap_or_else(|_| PageCursor {
+            snapshot: None,
+            username: text.to_string(),
+        })
+    }
+
+    fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| self.username.clone())
     }
 }
 
@@ -199,9 +265,10 @@ impl ProviderAdapter for Nine11Adapter {
         Ok(())
     }
 
-    /// 911's list is unpaged: the adapter fetches it whole, orders it by username and pages it
-    /// with a cursor meaning "after username X", which survives insertions and deletions
-    /// between pages.
+    /// 911's list is unpaged: the adapter pages its snapshot of it (see `snapshot.rs`) in
+    /// username order, with a cursor naming the snapshot and the last username. The next page
+    /// comes from the same snapshot while it is kept, else from the current one after that
+    /// username (which survives insertions and deletions between pages).
     async fn list_proxy_users(
         &self,
         filter: &ProxyUserFilter,
@@ -209,21 +276,45 @@ impl ProviderAdapter for Nine11Adapter {
         limit: u32,
     ) -> Result<ProxyUserPage, ProviderError> {
         let after = cursor
-            .map(|c| Cursor::decode(c).map_err(|m| ProviderError::invalid("cursor", m)))
+            .map(|c| {
+                Cursor::decode(c)
+                    .map(|c| PageCursor::parse(&c.0))
+                    .map_err(|m| ProviderError::invalid("cursor", m))
+            })
             .transpose()?;
         let limit = limit.max(1);
-        let users: Vec<ProxyUser> = self
-            .users()
-            .await?
-            .into_values()
-            .filter(|u| after.as_ref().is_none_or(|a| u.username > a.0))
+        let snapshot = match after.as_ref().and_then(|a| a.snapshot) {
+            Some(id) => match self.snapshots.pinned(id) {
+                Some(pinned) => pinned,
+                None => self.snapshot(self.snapshots.epoch()).await?,
+            },
+            None => self.snapshot(self.snapshots.epoch()).await?,
+        };
+        let from = match &after {
+            Some(a) => Bound::Excluded(a.username.as_str()),
+            None => Bound::Unbounded,
+        };
+        let users: Vec<ProxyUser> = snapshot
+            .users
+            .range::<str, _>((from, Bound::Unbounded))
+            .map(|(_, u)| u)
             .filter(|u| filter.matches(u))
             .take(limit as usize + 1)
+            .map(|u| ProxyUser::clone(u))
             .collect();
         let page = Page::from_overfetch(users, limit, |u| u.username.clone());
         Ok(ProxyUserPage {
             users: page.items,
-            next_cursor: page.next.map(|c| c.encode()),
+            next_cursor: page.next.map(|c| {
+                Cursor(
+                    PageCursor {
+                        snapshot: Some(snapshot.id),
+                        username: c.0,
+                    }
+                    .text(),
+                )
+                .encode()
+            }),
         })
     }
 
@@ -299,9 +390,11 @@ impl ProviderAdapter for Nine11Adapter {
             account: &current.username,
             password: secret,
         };
+        let mut written = self.snapshots.invalidation();
         self.client
             .post(wire::ACCOUNT_CHANGE_PASSWORD, &body, &[secret])
             .await?;
+        written.now();
         let old_password_valid_until = Some(OffsetDateTime::now_utc() + OLD_PASSWORD_GRACE);
         let user = match self.find(upstream_id).await {
             Ok(user) => user,
@@ -332,6 +425,7 @@ impl ProviderAdapter for Nine11Adapter {
         let body = AccountNames {
             accounts: &user.username,
         };
+        let _written = self.snapshots.invalidation();
         self.client.post(wire::ACCOUNT_DELETE, &body, &[]).await?;
         Ok(())
     }

@@ -87,11 +87,12 @@ impl Nine11Adapter {
                 let names: Vec<String> = match username {
                     Some(name) => vec![name.to_string()],
                     None => self
-                        .users()
+                        .snapshot(self.snapshots.epoch())
                         .await?
-                        .into_values()
+                        .users
+                        .values()
                         .filter(|u| query.product.is_none_or(|p| u.products.contains(&p)))
-                        .map(|u| u.username)
+                        .map(|u| u.username.clone())
                         .collect(),
                 };
                 futures::stream::iter(names)

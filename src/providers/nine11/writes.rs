@@ -2,11 +2,13 @@
 //! then one `change-limit` per user, then a re-read) and patching one (one documented endpoint
 //! per field). A step that fails after others took effect answers `PartiallyApplied`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::time::Instant;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use super::snapshot::Snapshot;
 use super::validate::{self, ValidNewUser, ValidPatch};
 use super::wire::{self, AccountNames, AddAccounts, ChangeLimit, ChangePassword, ChangeRemark};
 use super::{Nine11Adapter, map, registration};
@@ -103,14 +105,25 @@ impl Nine11Adapter {
         &self,
         users: &[NewProxyUser],
     ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
+        let began = Instant::now();
         let valid = validate::new_users(users)?;
         let batch = valid.len() > 1;
-        let existing: BTreeSet<String> = self
-            .rows()
-            .await?
-            .into_iter()
-            .map(|r| r.parsed.username)
-            .collect();
+        // Usernames are checked against the snapshot; a name it holds is confirmed with one
+        // fresh read (it may have been deleted since). A name created meanwhile elsewhere is
+        // refused by 911's own add.
+        let mut snapshot = self.snapshot(self.snapshots.epoch()).await?;
+        let clash = |snapshot: &Snapshot| {
+            valid.iter().any(|u| {
+                u.username
+                    .as_ref()
+                    .is_some_and(|n| snapshot.users.contains_key(n))
+            })
+        };
+        if clash(&snapshot) {
+            snapshot = self.confirmed(snapshot, began).await?;
+        }
+        let existing: BTreeSet<String> = snapshot.users.keys().cloned().collect();
+        drop(snapshot);
         for (i, user) in valid.iter().enumerate() {
             if let Some(name) = user.username.as_ref().filter(|n| existing.contains(*n)) {
                 let field = if batch {
@@ -160,6 +173,7 @@ impl Nine11Adapter {
         let mut applied: Vec<&'static str> = Vec::new();
         // The usernames (911's ids) of the groups added so far, named in a partial failure.
         let mut created: Vec<String> = Vec::new();
+        let mut written = self.snapshots.invalidation();
         for ((product_type, remark), members) in &groups {
             let accounts = members
                 .iter()
@@ -195,20 +209,24 @@ impl Nine11Adapter {
             }
         }
 
-        // Re-read for the id, created_at and what 911 stored; if that read fails, the users
-        // exist all the same, so answer what is known rather than an error.
-        let mut fresh = match self.users().await {
-            Ok(users) => users,
+        // Re-read for the id, created_at and what 911 stored — one read of the list after the
+        // write, shared with every request waiting for one; if it fails, the users exist all
+        // the same, so answer what is known rather than an error.
+        written.now();
+        let fresh = match self.snapshot(self.snapshots.epoch()).await {
+            Ok(snapshot) => Some(snapshot),
             Err(err) => {
                 tracing::warn!(account = %self.settings.account, error = %err, "re-reading created 911 proxy users failed");
-                BTreeMap::new()
+                None
             }
         };
         Ok(plans
             .iter()
             .map(|plan| CreatedProxyUser {
                 user: fresh
-                    .remove(&plan.username)
+                    .as_ref()
+                    .and_then(|s| s.users.get(&plan.username))
+                    .map(|u| ProxyUser::clone(u))
                     .unwrap_or_else(|| assumed_user(&self.settings.account, plan)),
                 password: plan.password.clone(),
             })
@@ -227,6 +245,7 @@ impl Nine11Adapter {
         let current = self.find(upstream_id).await?;
         let account = current.username.as_str();
         let mut applied: Vec<&'static str> = Vec::new();
+        let mut written = self.snapshots.invalidation();
         // A retry of a keyed PATCH skips the steps its journal says are done.
         if valid.password.is_some() && ctx.step_done("password") {
             applied.push("password");
@@ -292,6 +311,7 @@ impl Nine11Adapter {
         if applied.is_empty() {
             return Ok(current);
         }
+        written.now();
         match self.find(upstream_id).await {
             Ok(user) => Ok(user),
             Err(err) => {

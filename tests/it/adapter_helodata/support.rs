@@ -119,6 +119,7 @@ pub fn adapter_for(base_url: &str, token: &str, policy: UpstreamPolicy) -> Helod
             account: ACCOUNT.to_string(),
             credential: SecretString::from(token.to_string()),
             timezone: jiff::tz::TimeZone::UTC,
+            list_snapshot_ttl: std::time::Duration::ZERO,
         },
         Arc::new(client),
     )

@@ -6,6 +6,7 @@ mod account_packages;
 mod faults;
 mod providers;
 mod proxy_users;
+mod snapshots;
 mod usage;
 
 use reqwest::Method;

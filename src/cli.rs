@@ -54,6 +54,10 @@ pub enum Command {
         /// Serve the /__sim control API (call log, fault injection).
         #[arg(long)]
         control: bool,
+        /// Benchmark mode: helodata's per-token rate limit is lifted (an unmetered plan), so a
+        /// benchmark measures the gateway, not the simulator's limit; nothing else changes.
+        #[arg(long)]
+        benchmark: bool,
     },
     /// Print the OpenAPI document of this build.
     Openapi,
@@ -155,7 +159,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             seed,
             api_key,
             control,
-        } => simulate(provider, listen, seed, api_key, control).await,
+            benchmark,
+        } => simulate(provider, listen, seed, api_key, control, benchmark).await,
         Command::Healthcheck { url, timeout_secs } => {
             let url = match url {
                 Some(url) => url,
@@ -421,11 +426,15 @@ async fn simulate(
     seed: u64,
     api_key: Option<String>,
     control: bool,
+    benchmark: bool,
 ) -> Result<(), CliError> {
     crate::telemetry::init(crate::config::LogFormat::Text, "info");
     let mut opts = SimOptions::new(provider);
     opts.seed = seed;
     opts.control = control;
+    if benchmark {
+        opts.helodata.rate_limit = crate::sim::helodata::RateLimitPlan::unmetered();
+    }
     if let Some(key) = api_key {
         opts.api_key = key;
     }

@@ -26,6 +26,7 @@ use super::reply::{Reply, Req};
 
 const MAX_KEY_LEN: usize = 64;
 const RETENTION: i64 = DAY;
+const PRUNE_EVERY: i64 = DAY / 1440;
 
 #[derive(Clone, Debug)]
 struct Entry {
@@ -38,6 +39,9 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct IdempotencyStore {
     entries: HashMap<(String, String), Entry>,
+    /// When expired keys were last dropped: at most once a minute, so a write does not walk
+    /// every remembered key (a key is then forgotten up to a minute after its 24 h).
+    pruned_at: i64,
 }
 
 /// What to do with a write.
@@ -67,9 +71,16 @@ impl IdempotencyStore {
             })?
             .to_string();
         let now = req.ctx.now;
-        self.entries.retain(|_, e| now - e.created_at < RETENTION);
+        if now - self.pruned_at >= PRUNE_EVERY {
+            self.entries.retain(|_, e| now - e.created_at < RETENTION);
+            self.pruned_at = now;
+        }
         let fingerprint = fingerprint(req);
-        match self.entries.get(&(req.ctx.token_id.clone(), key.clone())) {
+        match self
+            .entries
+            .get(&(req.ctx.token_id.clone(), key.clone()))
+            .filter(|e| now - e.created_at < RETENTION)
+        {
             None => Ok(Lookup::Fresh { key, fingerprint }),
             Some(e) if e.fingerprint == fingerprint => Ok(Lookup::Replay(
                 e.reply

@@ -107,6 +107,13 @@ impl Default for RateLimitPlan {
 }
 
 impl RateLimitPlan {
+    /// No plan of helodata's: a billion per minute, for `simulate --benchmark`.
+    pub fn unmetered() -> Self {
+        RateLimitPlan {
+            per_minute: 1_000_000_000,
+            per_day: None,
+        }
+    }
     /// Trial: 30/min, 1,000/day.
     pub fn trial() -> Self {
         RateLimitPlan {

@@ -76,6 +76,7 @@ pub fn build(opts: &SimOptions, now: i64) -> State {
         tokens,
         idempotency: Default::default(),
         subusers: BTreeMap::new(),
+        subuser_names: Default::default(),
         orders: BTreeMap::new(),
         batches: BTreeMap::new(),
         ips: BTreeMap::new(),
@@ -145,6 +146,7 @@ fn seed_subusers(st: &mut State, now: i64) {
         } else {
             vec![(created_at, None)]
         };
+        st.subuser_names.insert(name.clone());
         st.subusers.insert(
             id.clone(),
             SubUser {

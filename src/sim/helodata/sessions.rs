@@ -125,7 +125,11 @@ pub fn advance(st: &mut State, now_ms: u64) {
             .values()
             .filter(|s| s.product == product)
             .count();
-        let candidates: Vec<SubUser> = st
+        if live >= TARGET {
+            // Nothing to start: skip the walk over every sub-user (it runs on every request).
+            continue;
+        }
+        let candidates: Vec<&str> = st
             .subusers
             .values()
             .filter(|s| {
@@ -133,13 +137,15 @@ pub fn advance(st: &mut State, now_ms: u64) {
                     && s.status == "active"
                     && s.products.iter().any(|p| p == product)
             })
-            .cloned()
+            .map(|s| s.id.as_str())
             .collect();
         for _ in live..TARGET {
-            let Some(sub) = st.rng.pick(&candidates) else {
+            let Some(id) = st.rng.pick(&candidates) else {
                 break;
             };
-            let sub = sub.clone();
+            let Some(sub) = st.subusers.get(*id) else {
+                break;
+            };
             let started = now - st.rng.range(0, 4) as i64 * MINUTE;
             let s = start(&mut st.rng, &sub, product, started, now_ms);
             st.sessions.insert(s.id.clone(), s);

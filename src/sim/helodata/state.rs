@@ -53,6 +53,9 @@ pub struct State {
     pub idempotency: IdempotencyStore,
     /// Sub-users, deleted ones included (kept for traffic history, hidden from the API).
     pub subusers: BTreeMap<String, SubUser>,
+    /// Every sub-user name ever issued (deleted ones too: a name is never issued twice), so
+    /// issuing one does not walk every sub-user.
+    pub subuser_names: std::collections::HashSet<String>,
     pub orders: BTreeMap<String, Order>,
     pub batches: BTreeMap<String, Batch>,
     pub ips: BTreeMap<String, IspIp>,

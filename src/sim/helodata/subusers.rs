@@ -143,7 +143,7 @@ pub fn create(st: &mut State, req: &Req) -> ApiResult<Reply> {
     let (concurrent, rps) = limits(&body, caps)?;
     let id = st.rng.id("sub", req.ctx.now_ms);
     let mut name = st.rng.subuser_name();
-    while st.subusers.values().any(|s| s.name == name) {
+    while !st.subuser_names.insert(name.clone()) {
         name = st.rng.subuser_name();
     }
     let password = st.rng.password();

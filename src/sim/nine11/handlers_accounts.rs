@@ -72,10 +72,11 @@ pub(crate) fn add(world: &mut World, req: &Req, ctx: &Ctx) -> Outcome {
     )?;
     for (i, (name, _)) in pairs.iter().enumerate() {
         let repeated = pairs[..i].iter().any(|(n, _)| n == name);
-        let taken = world
-            .accounts
-            .iter()
-            .any(|a| a.username == *name && a.product_type == product_type);
+        let taken = world.account_names.contains_key(name)
+            && world
+                .accounts
+                .iter()
+                .any(|a| a.username == *name && a.product_type == product_type);
         if repeated || taken {
             return Err(Failure::param(
                 "accounts",
@@ -84,6 +85,7 @@ pub(crate) fn add(world: &mut World, req: &Req, ctx: &Ctx) -> Outcome {
         }
     }
     for (username, password) in pairs {
+        *world.account_names.entry(username.clone()).or_insert(0) += 1;
         let id = world.next_account_id;
         world.next_account_id += 1;
         world.accounts.push(Account {
@@ -106,7 +108,7 @@ fn existing_names(world: &World, req: &Req) -> Result<Vec<String>, Failure> {
     let names = validate::account_names("accounts", &req.req_str("accounts")?)?;
     match names
         .iter()
-        .find(|n| !world.accounts.iter().any(|a| a.username == **n))
+        .find(|n| !world.account_names.contains_key(n.as_str()))
     {
         Some(missing) => Err(Failure::param(
             "accounts",
@@ -120,6 +122,9 @@ fn existing_names(world: &World, req: &Req) -> Result<Vec<String>, Failure> {
 pub(crate) fn delete(world: &mut World, req: &Req, _ctx: &Ctx) -> Outcome {
     let names = existing_names(world, req)?;
     world.accounts.retain(|a| !names.contains(&a.username));
+    for name in &names {
+        world.account_names.remove(name);
+    }
     Ok(Payload::Null)
 }
 

@@ -80,10 +80,15 @@ pub(crate) fn world(opts: &SimOptions) -> World {
         .map(|ep| (*ep, public_ipv4(&mut rng)))
         .collect();
 
+    let mut account_names = std::collections::HashMap::new();
+    for account in &accounts {
+        *account_names.entry(account.username.clone()).or_insert(0) += 1;
+    }
     World {
         clock,
         rng,
         accounts,
+        account_names,
         next_account_id,
         packages,
         orders,

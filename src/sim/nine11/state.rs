@@ -46,6 +46,9 @@ pub(crate) struct World {
     /// Draws trade numbers and extracted ports; seeded, so a replayed session gives equal answers.
     pub rng: StdRng,
     pub accounts: Vec<Account>,
+    /// How many accounts bear each username (one per product type at most), so a lookup by
+    /// name does not walk every account; kept by `add` and `delete`.
+    pub account_names: std::collections::HashMap<String, usize>,
     pub next_account_id: u64,
     pub packages: Vec<Package>,
     pub orders: Vec<Order>,

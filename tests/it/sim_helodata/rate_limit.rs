@@ -26,6 +26,17 @@ async fn normal_responses_carry_the_rate_limit_headers() {
     assert_eq!(missing.header("x-ratelimit-remaining"), Some("99997"));
 }
 
+/// `simulate --benchmark`: a plan no benchmark reaches, so the simulator never throttles one.
+#[tokio::test]
+async fn the_unmetered_benchmark_plan_never_limits() {
+    let sim = start_with(|o| o.helodata.rate_limit = RateLimitPlan::unmetered()).await;
+    for _ in 0..5 {
+        let r = sim.get("/users/me").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("x-ratelimit-limit"), Some("1000000000"));
+    }
+}
+
 #[tokio::test]
 async fn the_request_over_the_limit_gets_429_with_retry_after() {
     let sim = start_with(|o| {

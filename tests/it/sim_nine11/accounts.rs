@@ -286,6 +286,19 @@ async fn duplicate_name_is_refused_within_a_product_type_and_allowed_across_type
             .await,
     );
     assert!(sim.accounts_named("twin01").await.is_empty());
+    // The name is free again (the simulator's name index forgot it) and by-name calls no
+    // longer find it.
+    assert_param_error(
+        &sim.post(
+            "whitelist-account/change-limit",
+            json!({"account": "twin01", "limit": 5}),
+        )
+        .await,
+        "msg",
+        "account",
+    );
+    assert_ok_legacy(&add("twin01:secret09", 9).await);
+    assert_eq!(sim.accounts_named("twin01").await.len(), 1);
 }
 
 #[tokio::test]

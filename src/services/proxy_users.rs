@@ -162,11 +162,15 @@ pub async fn create(
     };
     // The plan (with any generated credentials) is journaled before the upstream call, so a
     // retry after a crash or an unknown outcome sends exactly the same users.
+    // A plan the adapter added nothing to (helodata issues names itself) is the request, which
+    // a retry must repeat anyway (the key's fingerprint): it is not journaled.
     let planned = match journal.get("plan").and_then(|plan| plan_from_json(&plan)) {
         Some(planned) if journal.resumed() => planned,
         _ => {
             let planned = account.adapter.prepare_new_users(users);
-            journal.record("plan", plan_to_json(&planned)).await?;
+            if generated_anything(users, &planned) {
+                journal.record("plan", plan_to_json(&planned)).await?;
+            }
             planned
         }
     };
@@ -182,6 +186,15 @@ pub async fn create(
         .create_proxy_users(&planned, ctx)
         .await
         .map_err(fail)
+}
+
+/// Whether preparing the users generated a username or password the request did not carry.
+fn generated_anything(asked: &[NewProxyUser], planned: &[NewProxyUser]) -> bool {
+    asked.len() != planned.len()
+        || asked
+            .iter()
+            .zip(planned)
+            .any(|(a, p)| a.username != p.username || a.password.is_some() != p.password.is_some())
 }
 
 /// After a crash or an unknown outcome: asks the provider whether the planned users (those

@@ -30,6 +30,10 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            // No ping before every statement: it doubled the round trips of the hot path. A
+            // connection that died meanwhile fails its one statement (503, retryable) and is
+            // not reused.
+            .test_before_acquire(false)
             .connect(url)
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;

@@ -147,7 +147,7 @@ pub fn advance(st: &mut State, now_ms: u64) {
                 break;
             };
             let started = now - st.rng.range(0, 4) as i64 * MINUTE;
-            let s = start(&mut st.rng, &sub, product, started, now_ms);
+            let s = start(&mut st.rng, sub, product, started, now_ms);
             st.sessions.insert(s.id.clone(), s);
         }
     }

@@ -50,6 +50,27 @@ impl Nine11Client {
         self.send(endpoint, request, &[]).await
     }
 
+    /// A read whose `data` is kept as the text 911 sent (checked to be JSON, not decoded):
+    /// for the whole proxy-user list, whose unchanged rows need no decoding at all.
+    pub async fn get_raw(
+        &self,
+        endpoint: Endpoint,
+    ) -> Result<Box<serde_json::value::RawValue>, UpstreamFailure> {
+        let request = UpstreamRequest::get(endpoint.path)
+            .retry(RetryMode::Safe)
+            .query("app_key", self.app_key.expose_secret());
+        let outcome = match self.upstream.send(&request).await {
+            Ok(response) => classify_raw(
+                endpoint.success,
+                response.status.as_u16(),
+                response.retry_after(),
+                &response.body,
+            ),
+            Err(err) => Err(from_transport(err)),
+        };
+        outcome.map_err(|failure| redact(failure, &[self.app_key.expose_secret()]))
+    }
+
     /// A read whose `data` is decoded as `T`; the raw `data` comes back too.
     pub async fn get_as<T: DeserializeOwned>(
         &self,
@@ -126,7 +147,11 @@ fn redact(mut failure: UpstreamFailure, secrets: &[&str]) -> UpstreamFailure {
 /// The envelope's `code` as an integer; the examples always send a number, a numeric string is
 /// read too.
 fn code_of(envelope: &Envelope) -> Option<i64> {
-    match envelope.code.as_ref()? {
+    integer_code(envelope.code.as_ref()?)
+}
+
+fn integer_code(code: &Value) -> Option<i64> {
+    match code {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
@@ -225,6 +250,38 @@ pub fn classify(
         }
         _ if status == 401 => failure(FailureKind::CredentialRejected),
         _ => failure(FailureKind::Other),
+    })
+}
+
+/// [`classify`] for [`Nine11Client::get_raw`]: a success is recognized from the envelope's
+/// `code` alone and its `data` kept as text; anything else is classified by [`classify`]
+/// itself, so the one table decides every failure.
+pub fn classify_raw(
+    success: SuccessCode,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<Box<serde_json::value::RawValue>, UpstreamFailure> {
+    #[derive(serde::Deserialize)]
+    struct RawEnvelope<'a> {
+        code: Option<Value>,
+        #[serde(borrow, default)]
+        data: Option<&'a serde_json::value::RawValue>,
+    }
+    if (200..=299).contains(&status)
+        && let Ok(envelope) = serde_json::from_slice::<RawEnvelope<'_>>(body)
+        && envelope.code.as_ref().and_then(integer_code) == Some(success.value())
+    {
+        return Ok(envelope
+            .data
+            .unwrap_or(serde_json::value::RawValue::NULL)
+            .to_owned());
+    }
+    let data = classify(success, status, retry_after, body)?;
+    serde_json::value::to_raw_value(&data).map_err(|e| {
+        UpstreamFailure::new(FailureKind::MalformedResponse)
+            .status(status)
+            .message(format!("cannot keep the answer: {e}"))
     })
 }
 

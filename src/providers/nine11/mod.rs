@@ -14,6 +14,7 @@
 //! endpoints take `account`, and the list's numeric `id` is accepted by none of them).
 
 mod client;
+mod listing;
 mod map;
 mod packages;
 pub mod registration;
@@ -23,14 +24,12 @@ mod validate;
 mod wire;
 mod writes;
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::registry::AdapterSettings;
@@ -45,13 +44,11 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
 use crate::domain::usage::{UsageQuery, UsageRow};
-use crate::providers::{FailureKind, UpstreamFailure};
 use crate::upstream::UpstreamClient;
 use client::Nine11Client;
-use map::Row;
-use snapshot::{Snapshot, Snapshots};
+use snapshot::{Listing, Snapshot, Snapshots};
 use validate::ValidPatch;
-use wire::{AccountNames, AccountRow, ChangePassword, ListData, Summary, UserInfo};
+use wire::{AccountNames, ChangePassword, Summary, UserInfo};
 
 /// How long the old password keeps working after change-password: "there is a 5-minute
 /// waiting period after modification, during which the old password may still be used
@@ -124,49 +121,16 @@ impl Nine11Adapter {
         &self.settings.timezone
     }
 
-    /// Every account row, as listed (the list is unpaged).
-    async fn rows(&self) -> Result<Vec<Row>, ProviderError> {
-        let (list, _) = self
-            .client
-            .get_as::<ListData<Value>>(wire::ACCOUNT_LIST, &[])
-            .await?;
-        let mut rows = Vec::with_capacity(list.list.len());
-        for raw in list.list {
-            match serde_json::from_value::<AccountRow>(raw.clone()) {
-                Ok(parsed) => rows.push(Row { parsed, raw }),
-                Err(err) => {
-                    return Err(UpstreamFailure::new(FailureKind::MalformedResponse)
-                        .status(200)
-                        .message(format!(
-                            "a whitelist-account/list item is not as documented: {err}"
-                        ))
-                        .into());
-                }
-            }
-        }
-        Ok(rows)
-    }
-
     /// Every proxy user by username (one per username; see [`map::proxy_user`]), read now;
-    /// users identical to `previous`'s are shared with it.
-    async fn read_users(
-        &self,
-        previous: Option<Arc<Snapshot>>,
-    ) -> Result<BTreeMap<String, Arc<ProxyUser>>, ProviderError> {
-        let mut by_name: BTreeMap<String, Vec<Row>> = BTreeMap::new();
-        for row in self.rows().await? {
-            by_name
-                .entry(row.parsed.username.clone())
-                .or_default()
-                .push(row);
-        }
-        Ok(by_name
-            .into_iter()
-            .filter_map(|(name, rows)| {
-                map::proxy_user(&self.settings.account, self.tz(), &rows)
-                    .map(|u| (name, snapshot::shared(previous.as_deref(), u)))
-            })
-            .collect())
+    /// rows unchanged since `previous` reuse its users (see `listing.rs`).
+    async fn read_users(&self, previous: Option<Arc<Snapshot>>) -> Result<Listing, ProviderError> {
+        let data = self.client.get_raw(wire::ACCOUNT_LIST).await?;
+        listing::users(
+            &self.settings.account,
+            self.tz(),
+            &data,
+            previous.as_deref(),
+        )
     }
 
     /// The list as of `epoch` or later (see `snapshot.rs`).
@@ -467,6 +431,7 @@ impl ProviderAdapter for Nine11Adapter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::{FailureKind, UpstreamFailure};
     use writes::step_failed;
 
     #[test]

@@ -13,17 +13,16 @@
 //!   [`PIN_TTL`], so paging through an account sees one consistent list; a cursor whose
 //!   snapshot is gone continues after its username in the current one.
 //! - Users unchanged between two reads share their memory (the newer snapshot reuses the
-//!   older one's `Arc`), so pinned snapshots cost little.
+//!   older one's `Arc`, see `listing.rs`), so pinned snapshots cost little and a refresh
+//!   decodes only what changed.
 //!
 //! Writes by other replicas or outside the gateway are seen within the TTL.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-use secrecy::ExposeSecret;
 
 use crate::domain::proxy_users::ProxyUser;
 use crate::providers::ProviderError;
@@ -43,6 +42,16 @@ pub struct Snapshot {
     started: Instant,
     /// Every user, by username.
     pub users: BTreeMap<String, Arc<ProxyUser>>,
+    /// The users made of one row, by the row's text as 911 sent it: what the next read reuses.
+    pub by_raw: HashMap<Arc<str>, Arc<ProxyUser>>,
+}
+
+/// What one read of the list yields.
+pub struct Listing {
+    /// Every user, by username.
+    pub users: BTreeMap<String, Arc<ProxyUser>>,
+    /// Single-row users by row text.
+    pub by_raw: HashMap<Arc<str>, Arc<ProxyUser>>,
 }
 
 impl Snapshot {
@@ -61,6 +70,8 @@ pub struct Snapshots {
     /// Held by the one request refreshing; the others wait on it.
     refresh: tokio::sync::Mutex<()>,
     reads: AtomicU64,
+    /// Usernames this process added, and when: a snapshot read before that lacks them.
+    added: Mutex<Vec<(Instant, String)>>,
 }
 
 /// The newest snapshot first.
@@ -79,6 +90,7 @@ impl Snapshots {
             state: Mutex::new(Recent::default()),
             refresh: tokio::sync::Mutex::new(()),
             reads: AtomicU64::new(0),
+            added: Mutex::new(Vec::new()),
         }
     }
 
@@ -92,7 +104,7 @@ impl Snapshots {
     pub async fn get<F, Fut>(&self, epoch: u64, load: F) -> Result<Arc<Snapshot>, ProviderError>
     where
         F: FnOnce(Option<Arc<Snapshot>>) -> Fut,
-        Fut: Future<Output = Result<BTreeMap<String, Arc<ProxyUser>>, ProviderError>>,
+        Fut: Future<Output = Result<Listing, ProviderError>>,
     {
         if let Some(current) = self.usable(epoch) {
             return Ok(current);
@@ -122,6 +134,36 @@ impl Snapshots {
             .iter()
             .find(|s| s.id == id && s.started.elapsed() < PIN_TTL)
             .cloned()
+    }
+
+    /// Any snapshot younger than the TTL, whatever writes happened since: for checks that
+    /// add what the snapshot lacks themselves ([`Snapshots::added_since`]).
+    pub async fn any_recent<F, Fut>(&self, load: F) -> Result<Arc<Snapshot>, ProviderError>
+    where
+        F: FnOnce(Option<Arc<Snapshot>>) -> Fut,
+        Fut: Future<Output = Result<Listing, ProviderError>>,
+    {
+        self.get(0, load).await
+    }
+
+    /// Records usernames this process just added upstream.
+    pub fn note_added(&self, names: impl IntoIterator<Item = String>) {
+        let now = Instant::now();
+        let oldest = self.latest().map(|s| s.started);
+        if let Ok(mut added) = self.added.lock() {
+            // What the latest snapshot already holds needs no note (nor anything older than
+            // the pin time, should reads stop).
+            added.retain(|(at, _)| oldest.is_none_or(|o| *at >= o) && at.elapsed() < PIN_TTL);
+            added.extend(names.into_iter().map(|n| (now, n)));
+        }
+    }
+
+    /// Whether this process added `name` after `since` (so a snapshot read then lacks it).
+    pub fn added_since(&self, name: &str, since: Instant) -> bool {
+        self.added
+            .lock()
+            .map(|added| added.iter().any(|(at, n)| *at >= since && n == name))
+            .unwrap_or(false)
     }
 
     /// Called after every write's upstream calls: reads that begin from now on use a fresh
@@ -161,17 +203,18 @@ impl Snapshots {
     ) -> Result<Arc<Snapshot>, ProviderError>
     where
         F: FnOnce(Option<Arc<Snapshot>>) -> Fut,
-        Fut: Future<Output = Result<BTreeMap<String, Arc<ProxyUser>>, ProviderError>>,
+        Fut: Future<Output = Result<Listing, ProviderError>>,
     {
         let epoch = self.epoch();
         let started = Instant::now();
         self.reads.fetch_add(1, Ordering::Relaxed);
-        let users = load(previous).await?;
+        let listing = load(previous).await?;
         Ok(Arc::new(Snapshot {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             epoch,
             started,
-            users,
+            users: listing.users,
+            by_raw: listing.by_raw,
         }))
     }
 }
@@ -198,19 +241,6 @@ impl Drop for Invalidation<'_> {
     }
 }
 
-/// `user`, or the previous snapshot's identical user (same upstream object and password) so
-/// that unchanged users are held once.
-pub fn shared(previous: Option<&Snapshot>, user: ProxyUser) -> Arc<ProxyUser> {
-    if let Some(old) = previous.and_then(|p| p.users.get(&user.username))
-        && old.provider_data == user.provider_data
-        && old.password.as_ref().map(|p| p.expose_secret())
-            == user.password.as_ref().map(|p| p.expose_secret())
-    {
-        return old.clone();
-    }
-    Arc::new(user)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,11 +265,14 @@ mod tests {
         }
     }
 
-    fn list(labels: &[(&str, &str)]) -> BTreeMap<String, Arc<ProxyUser>> {
-        labels
-            .iter()
-            .map(|(n, l)| (n.to_string(), Arc::new(user(n, l))))
-            .collect()
+    fn list(labels: &[(&str, &str)]) -> Listing {
+        Listing {
+            users: labels
+                .iter()
+                .map(|(n, l)| (n.to_string(), Arc::new(user(n, l))))
+                .collect(),
+            by_raw: HashMap::new(),
+        }
     }
 
     #[tokio::test]
@@ -272,7 +305,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_read_after_an_invalidation_reads_again_and_unchanged_users_are_shared() {
+    async fn a_read_after_an_invalidation_reads_again_and_the_old_one_stays_pinned() {
         let snapshots = Snapshots::new(Duration::from_secs(60));
         let first = snapshots
             .get(snapshots.epoch(), |_| async {
@@ -288,17 +321,13 @@ mod tests {
         snapshots.invalidate();
         let second = snapshots
             .get(snapshots.epoch(), |previous| async move {
-                let previous = previous.expect("the previous snapshot is offered");
-                Ok([user("a", "x"), user("b", "changed")]
-                    .into_iter()
-                    .map(|u| (u.username.clone(), shared(Some(&previous), u)))
-                    .collect())
+                assert!(previous.is_some(), "the previous snapshot is offered");
+                Ok(list(&[("a", "x"), ("b", "changed")]))
             })
             .await
             .unwrap();
         assert_ne!(second.id, first.id);
-        assert!(Arc::ptr_eq(&first.users["a"], &second.users["a"]));
-        assert!(!Arc::ptr_eq(&first.users["b"], &second.users["b"]));
+        assert_eq!(second.users["b"].label.as_deref(), Some("changed"));
         assert_eq!(
             snapshots.pinned(first.id).unwrap().users["b"]
                 .label

@@ -62,7 +62,8 @@ pub(super) fn with_created(err: ProviderError, ids: Vec<String>) -> ProviderErro
     }
 }
 
-/// A created user as known without re-reading it (used only if the re-read fails).
+/// A created user as the gateway sent it: 911's add answers nothing, so 911's own record
+/// (`created_at`, `provider_data`) is known only from the next read.
 pub(super) fn assumed_user(account: &str, plan: &Planned) -> ProxyUser {
     ProxyUser {
         id: ProxyUserId::new(account, plan.username.clone()),
@@ -108,24 +109,27 @@ impl Nine11Adapter {
         let began = Instant::now();
         let valid = validate::new_users(users)?;
         let batch = valid.len() > 1;
-        // Usernames are checked against the snapshot; a name it holds is confirmed with one
-        // fresh read (it may have been deleted since). A name created meanwhile elsewhere is
-        // refused by 911's own add.
-        let mut snapshot = self.snapshot(self.snapshots.epoch()).await?;
-        let clash = |snapshot: &Snapshot| {
-            valid.iter().any(|u| {
-                u.username
-                    .as_ref()
-                    .is_some_and(|n| snapshot.users.contains_key(n))
-            })
+        // Usernames are checked against the latest snapshot (any younger than the TTL) plus
+        // the names this process added since it was read; a name it holds is confirmed with
+        // one fresh read (it may have been deleted since). A name created meanwhile elsewhere
+        // is refused by 911's own add.
+        let mut snapshot = self
+            .snapshots
+            .any_recent(|previous| self.read_users(previous))
+            .await?;
+        let taken = |snapshot: &Snapshot, name: &str| {
+            snapshot.users.contains_key(name)
+                || self.snapshots.added_since(name, snapshot.started())
         };
-        if clash(&snapshot) {
+        if valid
+            .iter()
+            .any(|u| u.username.as_ref().is_some_and(|n| taken(&snapshot, n)))
+        {
             snapshot = self.confirmed(snapshot, began).await?;
         }
-        let existing: BTreeSet<String> = snapshot.users.keys().cloned().collect();
-        drop(snapshot);
+        let existing = &snapshot.users;
         for (i, user) in valid.iter().enumerate() {
-            if let Some(name) = user.username.as_ref().filter(|n| existing.contains(*n)) {
+            if let Some(name) = user.username.as_ref().filter(|n| taken(&snapshot, n)) {
                 let field = if batch {
                     format!("users[{i}].username")
                 } else {
@@ -137,15 +141,18 @@ impl Nine11Adapter {
                 });
             }
         }
-        let mut taken: BTreeSet<String> = existing;
-        taken.extend(valid.iter().filter_map(|u| u.username.clone()));
+        // The names of this batch; `existing` holds the account's.
+        let mut batch_names: BTreeSet<String> =
+            valid.iter().filter_map(|u| u.username.clone()).collect();
         let plans: Vec<Planned> = valid
             .into_iter()
             .map(|valid| {
                 let username = valid.username.clone().unwrap_or_else(|| {
                     loop {
                         let candidate = validate::generate_username();
-                        if taken.insert(candidate.clone()) {
+                        if !existing.contains_key(&candidate)
+                            && batch_names.insert(candidate.clone())
+                        {
                             break candidate;
                         }
                     }
@@ -191,6 +198,8 @@ impl Nine11Adapter {
             }
             applied = vec!["users"];
             created.extend(members.iter().map(|p| p.username.clone()));
+            self.snapshots
+                .note_added(members.iter().map(|p| p.username.clone()));
         }
         for plan in plans.iter().filter(|p| p.valid.limit_gb > 0) {
             let body = ChangeLimit {
@@ -209,25 +218,15 @@ impl Nine11Adapter {
             }
         }
 
-        // Re-read for the id, created_at and what 911 stored — one read of the list after the
-        // write, shared with every request waiting for one; if it fails, the users exist all
-        // the same, so answer what is known rather than an error.
+        // No re-read: 911's add answers nothing, and reading the whole list back would make
+        // every create cost the size of the account. The answer is what was sent (911 applies
+        // it as sent); `created_at` and `provider_data` (911's own record) come with the next
+        // read, which the invalidation makes fresh.
         written.now();
-        let fresh = match self.snapshot(self.snapshots.epoch()).await {
-            Ok(snapshot) => Some(snapshot),
-            Err(err) => {
-                tracing::warn!(account = %self.settings.account, error = %err, "re-reading created 911 proxy users failed");
-                None
-            }
-        };
         Ok(plans
             .iter()
             .map(|plan| CreatedProxyUser {
-                user: fresh
-                    .as_ref()
-                    .and_then(|s| s.users.get(&plan.username))
-                    .map(|u| ProxyUser::clone(u))
-                    .unwrap_or_else(|| assumed_user(&self.settings.account, plan)),
+                user: assumed_user(&self.settings.account, plan),
                 password: plan.password.clone(),
             })
             .collect())

@@ -288,9 +288,22 @@ async fn a_create_checks_usernames_against_the_snapshot_and_confirms_a_clash_onc
         .collect();
     assert_eq!(
         calls,
-        ["/api-gate-way/whitelist-account/add", LIST_PATH],
-        "the add, then one read of what was written"
+        ["/api-gate-way/whitelist-account/add"],
+        "the add alone: nothing read before, nothing read back"
     );
+
+    // The same name again at once: the snapshot is older than the add, but the gateway knows
+    // its own write; the clash is confirmed with one fresh read and refused.
+    clear_calls(&app);
+    let (status, problem) = keyed(
+        &app,
+        Method::POST,
+        "/v1/proxy-users",
+        Some(create("snapfree1")),
+    )
+    .await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(list_reads(&app), 1);
 
     // A taken name: the snapshot's clash is confirmed with one fresh read, then refused.
     clear_calls(&app);

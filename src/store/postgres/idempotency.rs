@@ -21,7 +21,7 @@ impl IdempotencyStore for PgStore {
         let lease_end = lease_until(r.now, r.lease);
         let expires = lease_until(r.now, r.ttl);
         // The common case, a key never seen, is one autocommitted statement; only a key that
-        // exists needs the transaction below (which inserts nothing then, and locks the row).
+        // exists needs the transaction below, which locks its row and decides.
         let claimed = sqlx::query(
             "INSERT INTO idempotency_keys (api_key_id, idempotency_key, fingerprint, method, route, state, lease_owner, lease_expires_at, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7, $8, $9)
@@ -43,27 +43,6 @@ impl IdempotencyStore for PgStore {
             return Ok(Begin::Started);
         }
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (api_key_id, idempotency_key, fingerprint, method, route, state, lease_owner, lease_expires_at, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, 'in_progress', $6, $7, $8, $9)
-             ON CONFLICT (api_key_id, idempotency_key) DO NOTHING",
-        )
-        .bind(r.api_key_id)
-        .bind(r.key.as_str())
-        .bind(r.fingerprint)
-        .bind(r.method)
-        .bind(r.route)
-        .bind(r.owner)
-        .bind(lease_end)
-        .bind(r.now)
-        .bind(expires)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            tx.commit().await?;
-            return Ok(Begin::Started);
-        }
         let row = sqlx::query(
             "SELECT fingerprint, state, lease_expires_at, progress, response_status, response_headers, response_body, expires_at
              FROM idempotency_keys WHERE api_key_id = $1 AND idempotency_key = $2 FOR UPDATE",

@@ -58,7 +58,9 @@ pub struct ProxyUserView {
     /// and rotate responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
-    /// The provider's own object, untouched except that secrets are removed.
+    /// The provider's own object, untouched except that secrets are removed. Empty (`{}`) in
+    /// the answer to a 911Proxy create: 911's add answers no object, and its record (with
+    /// `created_at`) is in every read from then on.
     #[schema(value_type = Object)]
     pub provider_data: serde_json::Value,
 }

@@ -78,7 +78,8 @@ pub(super) fn assumed_user(account: &str, plan: &Planned) -> ProxyUser {
         rps_max: None,
         created_at: None,
         password: Some(plan.password.clone()),
-        provider_data: Value::Null,
+        // 911's add answers no object: an empty one, as the API's shape says an object.
+        provider_data: Value::Object(serde_json::Map::new()),
     }
 }
 

@@ -70,7 +70,11 @@ async fn create_list_patch_rotate_delete_lifecycle() {
     // 911's add answers nothing and the list is not read back (a create costs the same at
     // any account size): 911's own record shows from the next read on.
     assert_eq!(c.user.created_at, None);
-    assert_eq!(c.user.provider_data, Value::Null);
+    assert_eq!(
+        c.user.provider_data,
+        json!({}),
+        "911's add answers no object"
+    );
     assert_eq!(
         c.user.password.as_ref().unwrap().expose_secret(),
         "Passw0rd1"

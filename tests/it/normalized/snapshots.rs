@@ -270,7 +270,7 @@ async fn a_create_checks_usernames_against_the_snapshot_and_confirms_a_clash_onc
 
     // A free name: the snapshot says so, no read of the list before the add.
     clear_calls(&app);
-    let (status, _) = keyed(
+    let (status, created) = keyed(
         &app,
         Method::POST,
         "/v1/proxy-users",
@@ -278,6 +278,9 @@ async fn a_create_checks_usernames_against_the_snapshot_and_confirms_a_clash_onc
     )
     .await;
     assert_eq!(status, 201);
+    // What was sent, since 911's add answers no object; 911's record comes with reads.
+    assert_eq!(created["provider_data"], json!({}));
+    assert_eq!(created["created_at"], Value::Null);
     let calls: Vec<String> = app
         .sims
         .as_ref()

@@ -8,7 +8,8 @@
 //! - `validate.rs`: 911's input rules, checked before any upstream call.
 //! - `writes.rs`: creates (grouped adds, then limits) and patches (one call per field).
 //! - `usage.rs`, `packages.rs`: daily usage per grouping; packages, every page.
-//! - `snapshot.rs`: the unpaged proxy-user list, read once per TTL and shared by every request.
+//! - `snapshot.rs`: the unpaged proxy-user list, read once per TTL and shared by every request;
+//!   `listing.rs`: one read of it, decoding only the rows that changed since the last.
 //!
 //! A proxy user's upstream id is its username: 911 has no other stable handle (its by-name
 //! endpoints take `account`, and the list's numeric `id` is accepted by none of them).

@@ -1,5 +1,5 @@
 //! Writes on 911Proxy that take several calls: creating users (grouped `account/add` calls,
-//! then one `change-limit` per user, then a re-read) and patching one (one documented endpoint
+//! then one `change-limit` per user; not read back) and patching one (one documented endpoint
 //! per field). A step that fails after others took effect answers `PartiallyApplied`.
 
 use std::collections::BTreeSet;
@@ -102,7 +102,8 @@ pub(super) fn patched(mut user: ProxyUser, patch: &ValidPatch) -> ProxyUser {
 
 impl Nine11Adapter {
     /// Adds the users (one `account/add` per product and remark, comma-separated), then sets
-    /// each traffic limit, then re-reads them; a failing step names what was created before it.
+    /// each traffic limit; answers what was sent (see below); a failing step names what was
+    /// created before it.
     pub(super) async fn create_users(
         &self,
         users: &[NewProxyUser],

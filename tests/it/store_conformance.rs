@@ -411,6 +411,70 @@ async fn concurrent_claims_have_exactly_one_winner(store: Store) {
     assert_eq!(started, 1);
 }
 
+/// Concurrent first claims of different keys all start (Postgres sends them as one statement)
+/// and their concurrent completions each store their own response.
+async fn concurrent_claims_and_completions_of_different_keys_each_keep_their_own(store: Store) {
+    let keys: Vec<IdempotencyKey> = (0..30)
+        .map(|i| IdempotencyKey::parse(&format!("batch-{i}")).unwrap())
+        .collect();
+    let begun = futures::future::join_all(keys.iter().enumerate().map(|(i, key)| {
+        let (store, key) = (store.clone(), key.clone());
+        tokio::spawn(async move {
+            let (owner, fp) = (format!("o{i}"), format!("fp{i}"));
+            store
+                .idempotency
+                .begin(&begin_request("key_b", &key, &fp, &owner, t0()))
+                .await
+                .unwrap()
+        })
+    }))
+    .await;
+    assert!(begun.into_iter().all(|b| b.unwrap() == Begin::Started));
+    let response = |i: usize| StoredResponse {
+        status: 200 + u16::try_from(i).unwrap(),
+        headers: vec![("content-type".into(), format!("application/x-{i}"))],
+        body: format!("body {i}").into_bytes(),
+    };
+    // Key 7 is completed by an owner that never held it: fenced, alone.
+    let completed = futures::future::join_all(keys.iter().enumerate().map(|(i, key)| {
+        let (store, key, response) = (store.clone(), key.clone(), response(i));
+        tokio::spawn(async move {
+            let owner = if i == 7 {
+                "intruder".to_string()
+            } else {
+                format!("o{i}")
+            };
+            store
+                .idempotency
+                .complete("key_b", key.as_str(), &owner, &response, t0())
+                .await
+                .unwrap()
+        })
+    }))
+    .await;
+    for (i, done) in completed.into_iter().enumerate() {
+        assert_eq!(done.unwrap(), i != 7, "key {i}");
+    }
+    for (i, key) in keys.iter().enumerate() {
+        let again = store
+            .idempotency
+            .begin(&begin_request(
+                "key_b",
+                key,
+                &format!("fp{i}"),
+                "later",
+                t0(),
+            ))
+            .await
+            .unwrap();
+        if i == 7 {
+            assert!(matches!(again, Begin::InProgress { .. }), "{again:?}");
+        } else {
+            assert_eq!(again, Begin::Completed(response(i)), "key {i}");
+        }
+    }
+}
+
 async fn the_first_key_is_stored_once_among_concurrent_bootstraps(store: Store) {
     let tasks: Vec<_> = (0..10)
         .map(|i| {
@@ -511,6 +575,7 @@ conformance!(
     a_released_claim_frees_the_key_and_an_abandoned_one_is_resumed_at_once,
     expired_records_are_reusable_and_swept,
     concurrent_claims_have_exactly_one_winner,
+    concurrent_claims_and_completions_of_different_keys_each_keep_their_own,
     the_first_key_is_stored_once_among_concurrent_bootstraps,
     the_key_revision_moves_on_revocation_only,
 );

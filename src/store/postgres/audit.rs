@@ -16,6 +16,7 @@ use sqlx::{AssertSqlSafe, Postgres, Row};
 use time::OffsetDateTime;
 
 use super::PgStore;
+use super::audit_writes::HORIZON_LOCK;
 use crate::domain::audit::chain;
 use crate::domain::audit::{
     AuditEvent, AuditFilter, ChainLink, Checkpoint, Completion, EventKey, Maintenance,
@@ -194,8 +195,6 @@ fn list_query(filter: &AuditFilter, after: Option<&EventKey>, limit: u32) -> (St
 // The audit log's advisory lock keys: …001 and …002 here, …003 (audit_maintain) and …004
 // (audit_grant_serving) in migrations/postgres/0003_audit_log.sql.
 
-/// The advisory lock intent inserts hold shared and the sealer takes exclusively.
-const HORIZON_LOCK: i64 = 8_101_234_567_890_123_001;
 /// The advisory lock of the one sealer at a time.
 const SEALER_LOCK: i64 = 8_101_234_567_890_123_002;
 
@@ -241,36 +240,8 @@ where
 #[async_trait]
 impl AuditStore for PgStore {
     async fn record_intent(&self, event: &NewAuditEvent) -> Result<EventKey, StoreError> {
-        // The shared lock is taken (materialized CTE, evaluated first) before nextval, and held
-        // until this statement's transaction commits: see the module comment.
-        let seq: i64 = sqlx::query_scalar(
-            "WITH gate AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared($16))
-             INSERT INTO audit_events (seq, id, occurred_at, request_id, actor_key_id, actor_key_name,
-                 client_addr, method, route, operation, provider, account, resource_type, resource_ids,
-                 idempotency_key, request_summary, outcome)
-             SELECT nextval('audit_events_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                 $14, $15, 'pending'
-             FROM gate
-             RETURNING seq",
-        )
-        .bind(&event.id)
-        .bind(event.occurred_at)
-        .bind(&event.request_id)
-        .bind(&event.actor_key_id)
-        .bind(&event.actor_key_name)
-        .bind(&event.client_addr)
-        .bind(&event.method)
-        .bind(&event.route)
-        .bind(&event.operation)
-        .bind(&event.provider)
-        .bind(&event.account)
-        .bind(&event.resource_type)
-        .bind(&event.resource_ids)
-        .bind(&event.idempotency_key)
-        .bind(&event.request_summary)
-        .bind(HORIZON_LOCK)
-        .fetch_one(&self.pool)
-        .await?;
+        // Batched with concurrent requests' intents: see batch.rs and audit_writes.rs.
+        let seq = self.batches.intents.submit(event.clone()).await?;
         Ok(EventKey {
             seq,
             occurred_at: event.occurred_at,
@@ -278,28 +249,7 @@ impl AuditStore for PgStore {
     }
 
     async fn complete(&self, key: &EventKey, c: &Completion) -> Result<bool, StoreError> {
-        let updated = sqlx::query(
-            "UPDATE audit_events SET outcome = $3, status = $4, error_code = $5, upstream_status = $6,
-                 upstream_code = $7, upstream_request_id = $8, duration_us = $9, completed_at = $10,
-                 resource_ids = COALESCE($11, resource_ids), idempotency_replayed = $12
-             WHERE occurred_at = $1 AND seq = $2 AND outcome = 'pending'",
-        )
-        .bind(key.occurred_at)
-        .bind(key.seq)
-        .bind(c.outcome.as_str())
-        .bind(c.status.map(i32::from))
-        .bind(&c.error_code)
-        .bind(c.upstream_status.map(i32::from))
-        .bind(&c.upstream_code)
-        .bind(&c.upstream_request_id)
-        .bind(c.duration_us)
-        .bind(c.completed_at)
-        .bind(&c.resource_ids)
-        .bind(c.idempotency_replayed)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+        self.batches.outcomes.submit((*key, c.clone())).await
     }
 
     async fn complete_abandoned(

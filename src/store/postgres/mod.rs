@@ -8,9 +8,12 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::{StoreAdmin, StoreError};
 use crate::config::Backend;
+use batch::Batcher;
 
 mod api_keys;
 mod audit;
+mod audit_writes;
+mod batch;
 mod idempotency;
 
 pub use api_keys::FIRST_KEY_LOCK;
@@ -22,6 +25,41 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    batches: Batches,
+}
+
+/// The hot path's statements, each batched across concurrent requests (batch.rs).
+#[derive(Clone)]
+struct Batches {
+    intents: Batcher<crate::domain::audit::NewAuditEvent, i64>,
+    outcomes: Batcher<audit_writes::Outcome, bool>,
+    claims: Batcher<idempotency::Claim, bool>,
+}
+
+impl Batches {
+    fn spawn(pool: &PgPool) -> Batches {
+        let in_flight = batch::in_flight_for(pool.options().get_max_connections());
+        let p = pool.clone();
+        let intents = Batcher::spawn(in_flight, move |items| {
+            let pool = p.clone();
+            async move { audit_writes::intents(&pool, items).await }
+        });
+        let p = pool.clone();
+        let outcomes = Batcher::spawn(in_flight, move |items| {
+            let pool = p.clone();
+            async move { audit_writes::outcomes(&pool, items).await }
+        });
+        let p = pool.clone();
+        let claims = Batcher::spawn(in_flight, move |items| {
+            let pool = p.clone();
+            async move { idempotency::claims(&pool, items).await }
+        });
+        Batches {
+            intents,
+            outcomes,
+            claims,
+        }
+    }
 }
 
 impl PgStore {
@@ -37,7 +75,8 @@ impl PgStore {
             .connect(url)
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(PgStore { pool })
+        let batches = Batches::spawn(&pool);
+        Ok(PgStore { pool, batches })
     }
 
     /// The pool, for tests that must reach below the traits.

@@ -134,6 +134,112 @@ async fn a_completion_cannot_replace_the_resource_ids_the_intent_named(store: St
     );
 }
 
+/// Concurrent requests' intents and outcomes (Postgres sends them as one statement per kind):
+/// each caller gets its own sequence number and its own event completed, resource ids intact.
+async fn concurrent_intents_and_outcomes_each_reach_their_own_event(store: Store) {
+    let events: Vec<NewAuditEvent> = (0..40)
+        .map(|i| {
+            let mut e = intent(&format!("key_{i}"), "proxy_users.create", ago(10));
+            e.resource_ids = (0..i % 3).map(|n| format!("911proxy:u{i}-{n}")).collect();
+            e.idempotency_key = (i % 2 == 0).then(|| format!("k-{i}"));
+            e
+        })
+        .collect();
+    let keys = futures::future::join_all(events.iter().map(|e| {
+        let store = store.clone();
+        let e = e.clone();
+        tokio::spawn(async move { store.audit.record_intent(&e).await.unwrap() })
+    }))
+    .await;
+    let keys: Vec<_> = keys.into_iter().map(|k| k.unwrap()).collect();
+    let mut seqs: Vec<i64> = keys.iter().map(|k| k.seq).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 40, "every intent drew its own sequence number");
+    for (e, key) in events.iter().zip(&keys) {
+        let stored = get(&store, &e.id).await;
+        assert_eq!((&stored.intent, stored.seq), (e, key.seq));
+    }
+
+    // Even events succeed and learn an id (unless the intent named some); odd ones fail.
+    let completions: Vec<Completion> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut c = if i % 2 == 0 {
+                succeeded(ago(9))
+            } else {
+                failed(ago(9))
+            };
+            c.duration_us = Some(i as i64);
+            c.resource_ids = (i % 2 == 0 && e.resource_ids.is_empty())
+                .then(|| vec![format!("911proxy:created-{i}")]);
+            c
+        })
+        .collect();
+    let done = futures::future::join_all(keys.iter().zip(&completions).map(|(k, c)| {
+        let (store, k, c) = (store.clone(), *k, c.clone());
+        tokio::spawn(async move { store.audit.complete(&k, &c).await.unwrap() })
+    }))
+    .await;
+    assert!(
+        done.into_iter().all(|d| d.unwrap()),
+        "every outcome found its pending event"
+    );
+    for (i, (e, c)) in events.iter().zip(&completions).enumerate() {
+        let stored = get(&store, &e.id).await;
+        assert_eq!(stored.outcome, c.outcome, "event {i}");
+        assert_eq!(
+            (stored.status, stored.duration_us),
+            (c.status, Some(i as i64))
+        );
+        let ids = c
+            .resource_ids
+            .clone()
+            .unwrap_or_else(|| e.resource_ids.clone());
+        assert_eq!(stored.intent.resource_ids, ids, "event {i}");
+    }
+
+    // Completing them all again, together, changes nothing.
+    let again = futures::future::join_all(keys.iter().map(|k| {
+        let (store, k) = (store.clone(), *k);
+        tokio::spawn(async move { store.audit.complete(&k, &failed(ago(1))).await.unwrap() })
+    }))
+    .await;
+    assert!(again.into_iter().all(|d| !d.unwrap()));
+}
+
+/// One refused outcome among concurrent ones fails alone: its neighbours are recorded.
+async fn a_refused_outcome_does_not_fail_the_outcomes_sent_with_it(store: Store) {
+    let mut events = Vec::new();
+    for i in 0..10 {
+        let mut e = intent("key_r", "proxy_users.update", ago(8));
+        e.resource_ids = vec![format!("911proxy:user{i}")];
+        let key = store.audit.record_intent(&e).await.unwrap();
+        events.push((e, key));
+    }
+    let results = futures::future::join_all(events.iter().enumerate().map(|(i, (_, key))| {
+        let (store, key) = (store.clone(), *key);
+        let mut c = succeeded(ago(7));
+        // Event 3 tries to replace the ids its intent named: the log refuses that.
+        c.resource_ids = (i == 3).then(|| vec!["911proxy:someone-else".to_string()]);
+        tokio::spawn(async move { store.audit.complete(&key, &c).await })
+    }))
+    .await;
+    for (i, (result, (e, _))) in results.into_iter().zip(&events).enumerate() {
+        let result = result.unwrap();
+        let stored = get(&store, &e.id).await;
+        if i == 3 {
+            let err = result.unwrap_err();
+            assert!(err.to_string().contains("append-only"), "{err}");
+            assert_eq!(stored.outcome, Outcome::Pending);
+        } else {
+            assert!(result.unwrap(), "event {i}");
+            assert_eq!(stored.outcome, Outcome::Succeeded, "event {i}");
+        }
+    }
+}
+
 async fn abandoned_pending_events_close_as_unknown_and_live_ones_stay(store: Store) {
     let old = intent("key_a", "proxy_users.delete", ago(30));
     let live = intent("key_a", "proxy_users.delete", ago(1));
@@ -439,6 +545,8 @@ macro_rules! audit_conformance {
 
 audit_conformance!(
     an_intent_reads_back_pending_and_is_completed_exactly_once,
+    concurrent_intents_and_outcomes_each_reach_their_own_event,
+    a_refused_outcome_does_not_fail_the_outcomes_sent_with_it,
     a_completion_cannot_replace_the_resource_ids_the_intent_named,
     abandoned_pending_events_close_as_unknown_and_live_ones_stay,
     listing_is_newest_first_and_every_filter_narrows_it,

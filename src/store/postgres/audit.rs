@@ -339,11 +339,19 @@ impl AuditStore for PgStore {
             "SELECT ",
             event_columns!(),
             ", NULL::bytea AS prev_hash, NULL::bytea AS hash, NULL::timestamptz AS sealed_at",
-            " FROM audit_events e WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq LIMIT $3"
+            // A window of numbers from the next event on, not everything below the horizon:
+            // with the whole backlog in range Postgres sorted all of it every round, so a sealer
+            // that fell behind under load got slower the further behind it was. The window is
+            // twice the batch (room for the gaps of rolled-back intents) and starts at the next
+            // event that exists (an index lookup), so no gap can stall the sealer.
+            " FROM audit_events e WHERE e.seq > $1 AND e.seq <= LEAST($2,",
+            " (SELECT min(n.seq) FROM audit_events n WHERE n.seq > $1 AND n.seq <= $2) + $4)",
+            " ORDER BY e.seq LIMIT $3"
         ))
         .bind(head_seq)
         .bind(horizon)
         .bind(i64::from(max))
+        .bind(2 * i64::from(max))
         .fetch_all(&mut *tx)
         .await?;
         let candidates = rows

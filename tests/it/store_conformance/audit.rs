@@ -555,3 +555,60 @@ audit_conformance!(
     an_empty_log_verifies_intact,
     maintenance_keeps_everything_within_retention,
 );
+
+/// Sealing reads a window of sequence numbers per round (Postgres), starting at the next event
+/// that exists: numbers drawn by intents that rolled back, however many, never stall it, and a
+/// backlog is sealed a batch at a time in order.
+#[tokio::test]
+async fn on_postgres_a_wide_gap_of_rolled_back_numbers_does_not_stall_sealing() {
+    let url = crate::support::fresh_database_url(crate::support::Db::Postgres).await;
+    let store =
+        proxy_gateway::store::connect(&proxy_gateway::config::DatabaseUrl::new(url.clone()), 2)
+            .await
+            .unwrap();
+    store.admin.migrate().await.unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let mut ids = Vec::new();
+    for round in 0..3 {
+        for _ in 0..4 {
+            let new = intent("key_g", "proxy_users.create", ago(9));
+            let key = store.audit.record_intent(&new).await.unwrap();
+            store
+                .audit
+                .complete(&key, &succeeded(ago(8)))
+                .await
+                .unwrap();
+            ids.push(new.id);
+        }
+        if round < 2 {
+            // Fifty numbers no event will ever carry: ten times the window below.
+            sqlx::query("SELECT nextval('audit_events_seq') FROM generate_series(1, 50)")
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    }
+    let now = api_keys::now();
+    let mut sealed = Vec::new();
+    for _ in 0..10 {
+        let run = store.audit.seal(now, 5).await.unwrap();
+        if run.sealed == 0 {
+            break;
+        }
+        sealed.push(run.sealed);
+    }
+    assert_eq!(
+        sealed,
+        vec![4, 4, 4],
+        "one round per run of events between gaps"
+    );
+    assert_eq!(store.audit.unsealed_count().await.unwrap(), 0);
+    let report = proxy_gateway::services::audit::verify(store.audit.as_ref())
+        .await
+        .unwrap();
+    assert!(report.intact, "{report:?}");
+    assert_eq!(report.checked, 12);
+    for id in &ids {
+        assert!(get(&store, id).await.seal.is_some(), "{id} sealed");
+    }
+}

@@ -3,6 +3,7 @@
 
 mod adapter_helodata;
 mod adapter_nine11;
+mod allocations;
 mod api_errors;
 mod api_keys;
 mod architecture;
@@ -19,3 +20,7 @@ mod sim_helodata;
 mod sim_nine11;
 mod store_conformance;
 mod support;
+
+/// Counts allocations for `allocations.rs`.
+#[global_allocator]
+static ALLOCATOR: support::alloc::Counting = support::alloc::Counting;

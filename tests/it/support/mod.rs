@@ -1,6 +1,7 @@
 //! The one helper every integration test uses: a fresh database (SQLite file or a new Postgres
 //! database) and the real application built from a real `Config`, serving on a loopback port.
 
+pub mod alloc;
 pub mod binary;
 
 use std::collections::BTreeMap;

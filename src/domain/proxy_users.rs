@@ -102,8 +102,9 @@ pub struct ProxyUser {
     /// The password, when the provider returns it (911 lists do); shown only to keys with
     /// `secrets:read` that ask for it.
     pub password: Option<SecretString>,
-    /// The provider's own object, untouched except that secrets are removed.
-    pub provider_data: serde_json::Value,
+    /// The provider's own object, untouched except that secrets are removed. Shared: a
+    /// listed user is handed out of the 911 snapshot and into every page without copying it.
+    pub provider_data: std::sync::Arc<serde_json::Value>,
 }
 
 /// What a caller asks for when creating a proxy user (already parsed, not yet checked against

@@ -62,7 +62,7 @@ pub struct ProxyUserView {
     /// the answer to a 911Proxy create: 911's add answers no object, and its record (with
     /// `created_at`) is in every read from then on.
     #[schema(value_type = Object)]
-    pub provider_data: serde_json::Value,
+    pub provider_data: std::sync::Arc<serde_json::Value>,
 }
 
 impl ProxyUserView {

@@ -210,7 +210,7 @@ pub fn proxy_user(account: &str, tz: &TimeZone, rows: &[Row]) -> Option<ProxyUse
             .clone()
             .filter(|p| !p.is_empty())
             .map(SecretString::from),
-        provider_data,
+        provider_data: provider_data.into(),
     })
 }
 
@@ -460,7 +460,7 @@ mod tests {
         assert_eq!(user.created_at, Some(datetime!(2026-05-01 00:00:00 UTC)));
         assert_eq!(user.password.unwrap().expose_secret(), "Secret123");
         assert_eq!(
-            user.provider_data,
+            *user.provider_data,
             json!({"id": 7, "username": "alpha01", "created_at": "2026-05-01 08:00:00",
                 "remark": "", "product_type": 9, "usage_flow": 3, "limit_flow": 5, "status": 1})
         );

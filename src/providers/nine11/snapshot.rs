@@ -261,7 +261,7 @@ mod tests {
             rps_max: None,
             created_at: None,
             password: None,
-            provider_data: serde_json::json!({"username": name, "remark": label}),
+            provider_data: serde_json::json!({"username": name, "remark": label}).into(),
         }
     }
 

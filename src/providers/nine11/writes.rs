@@ -79,7 +79,7 @@ pub(super) fn assumed_user(account: &str, plan: &Planned) -> ProxyUser {
         created_at: None,
         password: Some(plan.password.clone()),
         // 911's add answers no object: an empty one, as the API's shape says an object.
-        provider_data: Value::Object(serde_json::Map::new()),
+        provider_data: Value::Object(serde_json::Map::new()).into(),
     }
 }
 

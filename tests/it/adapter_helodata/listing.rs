@@ -40,7 +40,7 @@ async fn a_seeded_subuser_maps_to_exact_normalized_values() {
     assert_eq!(user.created_at, Some(datetime!(2025-06-01 02:00:00 UTC)));
     assert!(user.password.is_none());
     assert_eq!(
-        user.provider_data,
+        *user.provider_data,
         json!({
             "id": "sub_01JWMKF78094CT0T695R5G6203", "name": "sjaa6j31ee2",
             "label": "acme-prod", "products": ["residential", "mobile"], "status": "active",

@@ -71,7 +71,7 @@ async fn create_list_patch_rotate_delete_lifecycle() {
     // any account size): 911's own record shows from the next read on.
     assert_eq!(c.user.created_at, None);
     assert_eq!(
-        c.user.provider_data,
+        *c.user.provider_data,
         json!({}),
         "911's add answers no object"
     );

@@ -84,7 +84,7 @@ async fn a_seeded_user_is_normalized_with_exact_values() {
     assert_eq!(user.created_at, Some(datetime!(2023-12-26 15:06:08 UTC)));
     assert_eq!(user.password.unwrap().expose_secret(), "2RGGsuCu2e");
     assert_eq!(
-        user.provider_data,
+        *user.provider_data,
         json!({"id": 4424, "username": "alpha83", "created_at": "2023-12-26 23:06:08",
             "remark": "测试账号", "product_type": 9, "usage_flow": 300_305_742,
             "limit_flow": 500, "status": 1})
@@ -131,7 +131,7 @@ async fn every_seeded_user_matches_its_raw_row() {
         );
         let mut without = raw.clone();
         without.as_object_mut().unwrap().remove("password");
-        assert_eq!(user.provider_data, without);
+        assert_eq!(*user.provider_data, without);
     }
 }
 

@@ -148,7 +148,7 @@ pub fn proxy_user(account: &str, sub: &wire::SubUser, raw: &Value) -> ProxyUser 
         rps_max: sub.rps_max.and_then(|v| u32::try_from(v).ok()),
         created_at: parse_time_opt(sub.created_at.as_deref()),
         password: None,
-        provider_data: without_secrets(raw),
+        provider_data: without_secrets(raw).into(),
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use super::batch::one_by_one;
+use super::batch::{or_each, touched, worth_one_statement};
 use crate::domain::audit::{Completion, EventKey, NewAuditEvent};
 use crate::store::StoreError;
 
@@ -23,24 +23,24 @@ pub(super) async fn intents(
     pool: &PgPool,
     events: Vec<NewAuditEvent>,
 ) -> Vec<Result<i64, StoreError>> {
-    if events.len() > 1 {
-        match intents_together(pool, &events).await {
-            Ok(seqs) => {
-                return events
-                    .iter()
-                    .map(|e| {
-                        seqs.get(&e.id).copied().ok_or_else(|| {
-                            StoreError::Other(format!("intent {} was not inserted", e.id))
-                        })
+    let ran = if worth_one_statement(&events) {
+        Some(intents_together(pool, &events).await.map(|seqs| {
+            events
+                .iter()
+                .map(|e| {
+                    seqs.get(&e.id).copied().ok_or_else(|| {
+                        StoreError::Other(format!("intent {} was not inserted", e.id))
                     })
-                    .collect();
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, events = events.len(), "audit: a batch of intents failed; inserting one by one")
-            }
-        }
-    }
-    one_by_one(events, |event| async move { intent(pool, &event).await }).await
+                })
+                .collect()
+        }))
+    } else {
+        None
+    };
+    or_each("audit intents", events, ran, |event| async move {
+        intent(pool, &event).await
+    })
+    .await
 }
 
 async fn intent(pool: &PgPool, event: &NewAuditEvent) -> Result<i64, StoreError> {
@@ -133,27 +133,18 @@ pub(super) async fn outcomes(
     pool: &PgPool,
     outcomes: Vec<Outcome>,
 ) -> Vec<Result<bool, StoreError>> {
-    if outcomes.len() > 1 {
-        match outcomes_together(pool, &outcomes).await {
-            Ok(done) => {
-                let mut taken = vec![false; outcomes.len()];
-                for ord in done {
-                    if let Some(slot) = usize::try_from(ord - 1).ok().and_then(|i| taken.get_mut(i))
-                    {
-                        *slot = true;
-                    }
-                }
-                return taken.into_iter().map(Ok).collect();
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, events = outcomes.len(), "audit: a batch of outcomes failed; recording one by one")
-            }
-        }
-    }
-    one_by_one(
-        outcomes,
-        |(key, c)| async move { outcome(pool, &key, &c).await },
-    )
+    let ran = if worth_one_statement(&outcomes) {
+        Some(
+            outcomes_together(pool, &outcomes)
+                .await
+                .map(|ords| touched(outcomes.len(), ords)),
+        )
+    } else {
+        None
+    };
+    or_each("audit outcomes", outcomes, ran, |(key, c)| async move {
+        outcome(pool, &key, &c).await
+    })
     .await
 }
 

@@ -97,14 +97,44 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     }
 }
 
-/// Runs `each` for every item on its own (concurrently): the path of a single item, and the
-/// fallback when a batch statement failed as a whole.
-pub(super) async fn one_by_one<I, O, F, Fut>(items: Vec<I>, each: F) -> Vec<Result<O, StoreError>>
+/// Whether a batch is worth one statement: a lone item runs the single-row statement.
+pub(super) fn worth_one_statement<I>(items: &[I]) -> bool {
+    items.len() > 1
+}
+
+/// Finishes a batch: the multi-row statement's results (`together`: one per item, in order)
+/// when it ran and succeeded; otherwise every item on its own (`each`, concurrently), so one
+/// bad row fails alone and each caller sees its own error.
+pub(super) async fn or_each<I, O, F, Fut>(
+    what: &'static str,
+    items: Vec<I>,
+    together: Option<Result<Vec<Result<O, StoreError>>, StoreError>>,
+    each: F,
+) -> Vec<Result<O, StoreError>>
 where
     F: Fn(I) -> Fut,
     Fut: Future<Output = Result<O, StoreError>>,
 {
+    match together {
+        Some(Ok(results)) => return results,
+        Some(Err(err)) => {
+            tracing::warn!(error = %err, rows = items.len(), "store: a batch of {what} failed; running them one by one")
+        }
+        None => {}
+    }
     futures::future::join_all(items.into_iter().map(each)).await
+}
+
+/// The (1-based) positions an `UPDATE … FROM unnest(…) WITH ORDINALITY … RETURNING ord`
+/// touched, as one flag per item.
+pub(super) fn touched(count: usize, ords: Vec<i64>) -> Vec<Result<bool, StoreError>> {
+    let mut taken = vec![false; count];
+    for ord in ords {
+        if let Some(slot) = usize::try_from(ord - 1).ok().and_then(|i| taken.get_mut(i)) {
+            *slot = true;
+        }
+    }
+    taken.into_iter().map(Ok).collect()
 }
 
 /// How many batches of one kind may run at once: a quarter of the pool (three kinds share it),

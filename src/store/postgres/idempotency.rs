@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use sqlx::PgPool;
 
 use super::PgStore;
-use super::batch::one_by_one;
+use super::batch::{or_each, worth_one_statement};
 use crate::domain::idempotency::{Begin, BeginRequest, StoredResponse};
 use crate::store::{IdempotencyStore, StoreError};
 
@@ -233,20 +233,20 @@ pub(super) struct Claim {
 /// its key taken, including by an earlier claim of the same batch, answers `false` and goes
 /// the locking way; the lease owner, unique per attempt, tells the claims apart.
 pub(super) async fn claims(pool: &PgPool, claims: Vec<Claim>) -> Vec<Result<bool, StoreError>> {
-    if claims.len() > 1 {
-        match claims_together(pool, &claims).await {
-            Ok(owners) => {
-                return claims
-                    .iter()
-                    .map(|c| Ok(owners.contains(&c.owner)))
-                    .collect();
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, claims = claims.len(), "idempotency: a batch of claims failed; claiming one by one")
-            }
-        }
-    }
-    one_by_one(claims, |claim| async move { claim_one(pool, &claim).await }).await
+    let ran = if worth_one_statement(&claims) {
+        Some(claims_together(pool, &claims).await.map(|owners| {
+            claims
+                .iter()
+                .map(|c| Ok(owners.contains(&c.owner)))
+                .collect()
+        }))
+    } else {
+        None
+    };
+    or_each("idempotency claims", claims, ran, |claim| async move {
+        claim_one(pool, &claim).await
+    })
+    .await
 }
 
 async fn claim_one(pool: &PgPool, c: &Claim) -> Result<bool, StoreError> {

@@ -103,8 +103,11 @@ pub(super) fn worth_one_statement<I>(items: &[I]) -> bool {
 }
 
 /// Finishes a batch: the multi-row statement's results (`together`: one per item, in order)
-/// when it ran and succeeded; otherwise every item on its own (`each`, concurrently), so one
-/// bad row fails alone and each caller sees its own error.
+/// when it ran and succeeded. When Postgres refused the statement (it rolled back), every item
+/// runs on its own (`each`, concurrently), so one bad row fails alone and each caller sees its
+/// own error. When the store could not be reached, or the connection broke, every item gets
+/// that error: the statement may have committed before its answer was lost, and running the
+/// rows again could record them twice.
 pub(super) async fn or_each<I, O, F, Fut>(
     what: &'static str,
     items: Vec<I>,
@@ -117,6 +120,12 @@ where
 {
     match together {
         Some(Ok(results)) => return results,
+        Some(Err(StoreError::Unavailable(reason))) => {
+            return items
+                .iter()
+                .map(|_| Err(StoreError::Unavailable(reason.clone())))
+                .collect();
+        }
         Some(Err(err)) => {
             tracing::warn!(error = %err, rows = items.len(), "store: a batch of {what} failed; running them one by one")
         }
@@ -179,6 +188,31 @@ mod tests {
         let batcher: Batcher<u32, u32> = Batcher::spawn(1, |_items: Vec<u32>| async { Vec::new() });
         let err = batcher.submit(1).await.unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_batch_runs_each_row_but_a_lost_connection_runs_none_again() {
+        let ran = std::sync::Mutex::new(Vec::new());
+        let each = |i: u32| {
+            ran.lock().unwrap().push(i);
+            async move { Ok(i) }
+        };
+        let refused = Some(Err(StoreError::Other("check constraint".into())));
+        let results = or_each("rows", vec![1, 2], refused, each).await;
+        assert_eq!(
+            results.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert_eq!(*ran.lock().unwrap(), [1, 2]);
+
+        let lost = Some(Err(StoreError::Unavailable("connection reset".into())));
+        let results = or_each("rows", vec![3, 4], lost, each).await;
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Err(StoreError::Unavailable(_))))
+        );
+        assert_eq!(*ran.lock().unwrap(), [1, 2], "nothing ran again");
     }
 
     #[test]

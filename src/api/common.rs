@@ -149,6 +149,18 @@ pub enum CapabilityName {
     /// `GET /v1/packages/summary`.
     #[serde(rename = "packages.summary")]
     PackageSummary,
+    /// `GET /v1/whitelist-entries`.
+    #[serde(rename = "whitelist_entries.list")]
+    ListWhitelist,
+    /// `POST /v1/whitelist-entries`.
+    #[serde(rename = "whitelist_entries.create")]
+    AddWhitelistEntry,
+    /// `DELETE /v1/whitelist-entries/{id}`.
+    #[serde(rename = "whitelist_entries.delete")]
+    DeleteWhitelistEntry,
+    /// `GET /v1/whitelist-entries/quota`.
+    #[serde(rename = "whitelist_entries.quota")]
+    WhitelistQuota,
 }
 
 impl From<Capability> for CapabilityName {
@@ -169,6 +181,10 @@ impl From<Capability> for CapabilityName {
             Capability::Account => CapabilityName::Account,
             Capability::Packages => CapabilityName::Packages,
             Capability::PackageSummary => CapabilityName::PackageSummary,
+            Capability::ListWhitelist => CapabilityName::ListWhitelist,
+            Capability::AddWhitelistEntry => CapabilityName::AddWhitelistEntry,
+            Capability::DeleteWhitelistEntry => CapabilityName::DeleteWhitelistEntry,
+            Capability::WhitelistQuota => CapabilityName::WhitelistQuota,
         }
     }
 }
@@ -262,6 +278,22 @@ text_schema!(
     3,
     193,
     "911proxy:user01"
+);
+text_schema!(
+    WhitelistEntryIdText,
+    "A whitelist entry id: `<account>:<upstream id>` as listed (helodata: `wl_…` or `bat_…:wl_…`; 911Proxy: `<product type>:<ip>`).",
+    PROXY_USER_ID_PATTERN,
+    3,
+    193,
+    "911proxy:9:203.0.113.5"
+);
+text_schema!(
+    ScopedIdText,
+    "The id of an object at a provider account, `<account>:<upstream id>`, as the gateway lists it (a proxy user, an IP batch, a package).",
+    PROXY_USER_ID_PATTERN,
+    3,
+    193,
+    "helodata:sub_01HX2K3PQ4M5"
 );
 text_schema!(
     ApiKeyIdText,

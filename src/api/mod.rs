@@ -16,6 +16,7 @@ pub mod problems;
 pub mod providers;
 pub mod proxy_users;
 pub mod usage;
+pub mod whitelist_entries;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +52,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(proxy_users::rotate_password))
         .routes(routes!(usage::get_usage))
+        .routes(routes!(
+            whitelist_entries::list_whitelist_entries,
+            whitelist_entries::create_whitelist_entry
+        ))
+        .routes(routes!(whitelist_entries::whitelist_quota))
+        .routes(routes!(whitelist_entries::delete_whitelist_entry))
         .routes(routes!(account::get_account))
         .routes(routes!(packages::list_packages))
         .routes(routes!(packages::package_summary))

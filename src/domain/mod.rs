@@ -13,3 +13,4 @@ pub mod products;
 pub mod providers;
 pub mod proxy_users;
 pub mod usage;
+pub mod whitelist;

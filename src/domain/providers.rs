@@ -62,6 +62,14 @@ pub enum Capability {
     Packages,
     /// `GET /v1/packages/summary`.
     PackageSummary,
+    /// `GET /v1/whitelist-entries`.
+    ListWhitelist,
+    /// `POST /v1/whitelist-entries`.
+    AddWhitelistEntry,
+    /// `DELETE /v1/whitelist-entries/{id}`.
+    DeleteWhitelistEntry,
+    /// `GET /v1/whitelist-entries/quota`.
+    WhitelistQuota,
 }
 
 impl Capability {
@@ -83,6 +91,10 @@ impl Capability {
             Capability::Account => "account.get",
             Capability::Packages => "packages.list",
             Capability::PackageSummary => "packages.summary",
+            Capability::ListWhitelist => "whitelist_entries.list",
+            Capability::AddWhitelistEntry => "whitelist_entries.create",
+            Capability::DeleteWhitelistEntry => "whitelist_entries.delete",
+            Capability::WhitelistQuota => "whitelist_entries.quota",
         }
     }
 }

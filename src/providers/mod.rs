@@ -22,12 +22,24 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
 use crate::domain::usage::{UsageQuery, UsageRow};
+use crate::domain::whitelist::{
+    NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
+};
 
 /// A page of proxy users from one account, with the adapter's own cursor for the next page.
 #[derive(Clone, Debug)]
 pub struct ProxyUserPage {
     /// Users in the adapter's stable order, already filtered.
     pub users: Vec<ProxyUser>,
+    /// Where the next page starts; opaque to everyone but the adapter.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of whitelist entries from one account, with the adapter's cursor for the next page.
+#[derive(Clone, Debug)]
+pub struct WhitelistPage {
+    /// Entries in the adapter's stable order, already filtered.
+    pub entries: Vec<WhitelistEntry>,
     /// Where the next page starts; opaque to everyone but the adapter.
     pub next_cursor: Option<String>,
 }
@@ -139,5 +151,42 @@ pub trait ProviderAdapter: Send + Sync {
     /// Totals over the account's packages.
     async fn package_summary(&self) -> Result<PackageSummary, ProviderError> {
         Err(ProviderError::unsupported(Capability::PackageSummary))
+    }
+
+    /// One page of the account's whitelist entries matching `filter`.
+    async fn list_whitelist(
+        &self,
+        _filter: &WhitelistFilter,
+        _cursor: Option<&str>,
+        _limit: u32,
+    ) -> Result<WhitelistPage, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ListWhitelist))
+    }
+
+    /// Whitelists a source IP after checking the provider's rules, duplicates and the scope's
+    /// cap (all before the upstream call).
+    async fn add_whitelist_entry(
+        &self,
+        _entry: &NewWhitelistEntry,
+        _ctx: &WriteContext,
+    ) -> Result<WhitelistEntry, ProviderError> {
+        Err(ProviderError::unsupported(Capability::AddWhitelistEntry))
+    }
+
+    /// Removes a whitelist entry by its upstream id.
+    async fn delete_whitelist_entry(
+        &self,
+        _upstream_id: &str,
+        _ctx: &WriteContext,
+    ) -> Result<(), ProviderError> {
+        Err(ProviderError::unsupported(Capability::DeleteWhitelistEntry))
+    }
+
+    /// Used and allowed entries per whitelist scope matching `filter`.
+    async fn whitelist_quota(
+        &self,
+        _filter: &WhitelistFilter,
+    ) -> Result<Vec<WhitelistQuota>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::WhitelistQuota))
     }
 }

@@ -9,10 +9,12 @@ pub mod audit_worker;
 mod error;
 pub mod idempotency;
 pub mod key_cache;
+pub mod listing;
 pub mod packages;
 pub mod providers;
 pub mod proxy_users;
 pub mod usage;
+pub mod whitelist;
 
 pub use error::ServiceError;
 

@@ -1,13 +1,14 @@
 //! Proxy users across accounts: listing merged in a stable order (account name, then each
 //! adapter's own order) with one cursor, and the single-user operations routed by id.
 
+pub use super::listing::ListCursor;
+use super::listing::merged_page;
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
 
 use super::{UnknownAccount, resolve_account, select_accounts};
 use crate::domain::api_keys::Principal;
 use crate::domain::idempotency::WriteContext;
-use crate::domain::pagination::{Cursor, Page};
+use crate::domain::pagination::Page;
 use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
     RotatedPassword,
@@ -17,37 +18,6 @@ use crate::services::ServiceError;
 
 /// Most users one batch may create.
 pub const MAX_BATCH: usize = 100;
-
-/// Where a listing resumes: an account and that adapter's cursor inside it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListCursor {
-    /// The account to resume in.
-    #[serde(rename = "a")]
-    pub account: String,
-    /// The adapter's cursor there; `None` starts the account from its beginning.
-    #[serde(rename = "c", skip_serializing_if = "Option::is_none", default)]
-    pub inner: Option<String>,
-}
-
-impl ListCursor {
-    /// As a page cursor (its public text is `Cursor::encode`).
-    pub fn to_cursor(&self) -> Cursor {
-        Cursor(serde_json::to_string(self).unwrap_or_default())
-    }
-
-    /// Decodes the public text of a cursor made by [`ListCursor::to_cursor`].
-    pub fn decode_public(text: &str) -> Result<ListCursor, ServiceError> {
-        Cursor::decode(text)
-            .ok()
-            .and_then(|cursor| serde_json::from_str(&cursor.0).ok())
-            .ok_or_else(|| {
-                ServiceError::invalid_argument(
-                    "cursor",
-                    "cursor is not a cursor returned by this API",
-                )
-            })
-    }
-}
 
 /// One page of proxy users over `accounts` (all permitted ones when empty).
 pub async fn list(
@@ -59,57 +29,17 @@ pub async fn list(
     limit: u32,
 ) -> Result<Page<ProxyUser>, ServiceError> {
     let selected = select_accounts(registry, principal, accounts)?;
-    let start = match &cursor {
-        None => 0,
-        Some(c) => selected
-            .iter()
-            .position(|a| a.name == c.account)
-            .ok_or_else(|| {
-                ServiceError::invalid_argument(
-                    "cursor",
-                    "the cursor belongs to another account selection",
-                )
-            })?,
-    };
-    let mut inner = cursor.and_then(|c| c.inner);
-    let mut users = Vec::new();
-    for (index, account) in selected.iter().enumerate().skip(start) {
-        loop {
-            let wanted = limit - users.len() as u32;
+    merged_page(&selected, cursor, limit, |account, inner, wanted| {
+        Box::pin(async move {
             let page = account
                 .adapter
                 .list_proxy_users(filter, inner.as_deref(), wanted)
                 .await
                 .map_err(|e| ServiceError::provider(&account.name, e))?;
-            users.extend(page.users);
-            inner = page.next_cursor;
-            if inner.is_none() || users.len() as u32 >= limit {
-                break;
-            }
-        }
-        if users.len() as u32 >= limit {
-            users.truncate(limit as usize);
-            let next = match inner {
-                Some(c) => Some(ListCursor {
-                    account: account.name.clone(),
-                    inner: Some(c),
-                }),
-                None => selected.get(index + 1).map(|a| ListCursor {
-                    account: a.name.clone(),
-                    inner: None,
-                }),
-            };
-            return Ok(Page {
-                items: users,
-                next: next.map(|c| c.to_cursor()),
-            });
-        }
-        inner = None;
-    }
-    Ok(Page {
-        items: users,
-        next: None,
+            Ok((page.users, page.next_cursor))
+        })
     })
+    .await
 }
 
 /// One proxy user.

@@ -19,6 +19,7 @@ mod packages;
 pub mod registration;
 mod usage;
 mod validate;
+mod whitelist;
 mod wire;
 
 use std::sync::Arc;
@@ -33,7 +34,7 @@ use self::client::{Answer, Client, parse, require_json};
 use super::registry::AdapterSettings;
 use super::{
     Capability, FailureKind, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage,
-    UpstreamFailure, WriteContext,
+    UpstreamFailure, WhitelistPage, WriteContext,
 };
 use crate::domain::account::{AccountInfo, Money};
 use crate::domain::packages::{Package, PackageSummary};
@@ -43,6 +44,9 @@ use crate::domain::proxy_users::{
     RotatedPassword,
 };
 use crate::domain::usage::{UsageQuery, UsageRow};
+use crate::domain::whitelist::{
+    NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
+};
 use crate::upstream::UpstreamClient;
 
 /// What helodata can do through this adapter. Not listed: `UpdateTrafficLimit` (no
@@ -61,6 +65,10 @@ const CAPABILITIES: &[Capability] = &[
     Capability::Account,
     Capability::Packages,
     Capability::PackageSummary,
+    Capability::ListWhitelist,
+    Capability::AddWhitelistEntry,
+    Capability::DeleteWhitelistEntry,
+    Capability::WhitelistQuota,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -501,5 +509,37 @@ impl ProviderAdapter for HelodataAdapter {
     async fn package_summary(&self) -> Result<PackageSummary, ProviderError> {
         let packages = self.packages().await?;
         Ok(packages::summarize(&packages, OffsetDateTime::now_utc()))
+    }
+
+    async fn list_whitelist(
+        &self,
+        filter: &WhitelistFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<WhitelistPage, ProviderError> {
+        self.whitelist_page(filter, cursor, limit).await
+    }
+
+    async fn add_whitelist_entry(
+        &self,
+        entry: &NewWhitelistEntry,
+        ctx: &WriteContext,
+    ) -> Result<WhitelistEntry, ProviderError> {
+        self.add_whitelist(entry, write_key(ctx)).await
+    }
+
+    async fn delete_whitelist_entry(
+        &self,
+        upstream_id: &str,
+        ctx: &WriteContext,
+    ) -> Result<(), ProviderError> {
+        self.delete_whitelist(upstream_id, write_key(ctx)).await
+    }
+
+    async fn whitelist_quota(
+        &self,
+        filter: &WhitelistFilter,
+    ) -> Result<Vec<WhitelistQuota>, ProviderError> {
+        self.whitelist_quotas(filter).await
     }
 }

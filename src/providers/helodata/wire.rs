@@ -189,3 +189,40 @@ pub struct TrafficRow {
     #[serde(default)]
     pub errors: Option<u64>,
 }
+
+/// A whitelist entry (§5.8): `{id, subuser, product, ip, label, active, created_at}` for a
+/// sub-user's entry; a batch entry carries `batch_id` instead of `subuser` and `product` [I:
+/// WL shows only the sub-user form].
+#[derive(Clone, Debug, Deserialize)]
+pub struct WhitelistRow {
+    /// `wl_…`.
+    pub id: String,
+    #[serde(default)]
+    pub subuser: Option<String>,
+    #[serde(default)]
+    pub product: Option<String>,
+    #[serde(default)]
+    pub batch_id: Option<String>,
+    /// An address or CIDR range.
+    pub ip: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// RFC 3339 UTC.
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+/// `POST /whitelists` (`subuser`, `product`) and `POST /isp/batches/{id}/whitelist` (neither)
+/// bodies (§5.8; T-407 shows `label` is optional).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AddWhitelistEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subuser: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    pub ip: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}

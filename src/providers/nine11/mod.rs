@@ -22,6 +22,7 @@ pub mod registration;
 mod snapshot;
 mod usage;
 mod validate;
+mod whitelist;
 mod wire;
 mod writes;
 
@@ -35,7 +36,8 @@ use time::OffsetDateTime;
 
 use super::registry::AdapterSettings;
 use super::{
-    Capability, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage, WriteContext,
+    Capability, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage, WhitelistPage,
+    WriteContext,
 };
 use crate::domain::account::AccountInfo;
 use crate::domain::packages::{Package, PackageSummary};
@@ -45,6 +47,9 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
 use crate::domain::usage::{UsageQuery, UsageRow};
+use crate::domain::whitelist::{
+    NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
+};
 use crate::upstream::UpstreamClient;
 use client::Nine11Client;
 use snapshot::{Listing, Snapshot, Snapshots};
@@ -82,6 +87,10 @@ const CAPABILITIES: &[Capability] = &[
     Capability::Account,
     Capability::Packages,
     Capability::PackageSummary,
+    Capability::ListWhitelist,
+    Capability::AddWhitelistEntry,
+    Capability::DeleteWhitelistEntry,
+    Capability::WhitelistQuota,
 ];
 
 /// The products 911 sells proxy accounts for: types 9, 11, 25 and 14.
@@ -120,6 +129,15 @@ impl Nine11Adapter {
 
     fn tz(&self) -> &jiff::tz::TimeZone {
         &self.settings.timezone
+    }
+
+    fn whitelist(&self) -> whitelist::Whitelist<'_> {
+        whitelist::Whitelist {
+            client: &self.client,
+            account: &self.settings.account,
+            kind: registration::KIND,
+            tz: self.tz(),
+        }
     }
 
     /// Every proxy user by username (one per username; see [`map::proxy_user`]), read now;
@@ -427,6 +445,40 @@ impl ProviderAdapter for Nine11Adapter {
             .await?;
         Ok(map::package_summary(&summary, raw))
     }
+
+    async fn list_whitelist(
+        &self,
+        filter: &WhitelistFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<WhitelistPage, ProviderError> {
+        self.whitelist().list(filter, cursor, limit).await
+    }
+
+    /// 911 has no idempotency, but adding an IP it holds is refused before the call, and a
+    /// repeat of a lost add finds the entry (the keyed write's replay answers it).
+    async fn add_whitelist_entry(
+        &self,
+        entry: &NewWhitelistEntry,
+        _ctx: &WriteContext,
+    ) -> Result<WhitelistEntry, ProviderError> {
+        self.whitelist().add(entry).await
+    }
+
+    async fn delete_whitelist_entry(
+        &self,
+        upstream_id: &str,
+        _ctx: &WriteContext,
+    ) -> Result<(), ProviderError> {
+        self.whitelist().delete(upstream_id).await
+    }
+
+    async fn whitelist_quota(
+        &self,
+        filter: &WhitelistFilter,
+    ) -> Result<Vec<WhitelistQuota>, ProviderError> {
+        self.whitelist().quota(filter).await
+    }
 }
 
 #[cfg(test)]
@@ -456,7 +508,7 @@ mod tests {
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 14);
+        assert_eq!(CAPABILITIES.len(), 18);
         assert_eq!(
             PRODUCTS
                 .iter()

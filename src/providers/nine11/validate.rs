@@ -254,6 +254,79 @@ pub fn generate_password() -> SecretString {
     }
 }
 
+/// A whitelist entry ready to be added: every value obeys 911's rules.
+#[derive(Clone, Debug)]
+pub struct ValidWhiteIp {
+    /// One address (911 takes no ranges).
+    pub ip: std::net::IpAddr,
+    /// The product type it opens.
+    pub product_type: i64,
+    /// The type-11 package it opens (`user_product_id`).
+    pub package: Option<i64>,
+    /// The remark.
+    pub remark: Option<String>,
+}
+
+/// A new whitelist entry: one IPv4 or IPv6 address ("ips (comma-separated IPv4/IPv6)", notes
+/// [SIB]: no CIDR ranges), a product 911 has whitelists for (residential when none is given,
+/// as an add without `product_type` means 9 [INF]), the package when the product is
+/// `residential_ip` (`user_product_id` "required when product_type is 11") and only then, and
+/// no per-user or per-batch scope.
+pub fn whitelist_entry(
+    entry: &crate::domain::whitelist::NewWhitelistEntry,
+) -> Result<ValidWhiteIp, ProviderError> {
+    if entry.ip.is_range() {
+        return Err(ProviderError::invalid(
+            "ip",
+            "911Proxy whitelists single IPv4 or IPv6 addresses, not CIDR ranges",
+        ));
+    }
+    if entry.proxy_user.is_some() {
+        return Err(ProviderError::invalid(
+            "proxy_user",
+            "911Proxy whitelists cover the whole account per product; leave proxy_user out",
+        ));
+    }
+    if entry.ip_batch.is_some() {
+        return Err(ProviderError::invalid(
+            "ip_batch",
+            "911Proxy has no IP batches; leave ip_batch out",
+        ));
+    }
+    let product = entry
+        .product
+        .unwrap_or(crate::domain::products::Product::Residential);
+    let product_type = product_type("product", &[product])?;
+    let package = match (&entry.package, product_type) {
+        (None, 11) => {
+            return Err(ProviderError::invalid(
+                "package",
+                "a residential_ip whitelist entry names the package it opens (a package id \
+                 from GET /v1/packages)",
+            ));
+        }
+        (Some(_), t) if t != 11 => {
+            return Err(ProviderError::invalid(
+                "package",
+                "only residential_ip whitelist entries name a package on 911Proxy",
+            ));
+        }
+        (Some(id), _) => Some(id.parse::<i64>().map_err(|_| {
+            ProviderError::invalid("package", "a 911Proxy package id is <account>:<number>")
+        })?),
+        (None, _) => None,
+    };
+    if let Some(label) = &entry.label {
+        remark("label", label)?;
+    }
+    Ok(ValidWhiteIp {
+        ip: entry.ip.addr,
+        product_type,
+        package,
+        remark: entry.label.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -8,6 +8,7 @@ mod providers;
 mod proxy_users;
 mod snapshots;
 mod usage;
+mod whitelist;
 
 use reqwest::Method;
 use serde_json::Value;

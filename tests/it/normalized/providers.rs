@@ -51,6 +51,10 @@ async fn providers_lists_each_account_with_kind_products_and_capabilities() {
             "usage.get",
             "account.get",
             "packages.list",
+            "whitelist_entries.list",
+            "whitelist_entries.create",
+            "whitelist_entries.delete",
+            "whitelist_entries.quota",
         ] {
             assert!(
                 caps.contains(&needed),

@@ -115,7 +115,13 @@ pub fn gb_to_bytes(gb: u64) -> u64 {
 /// Whether `id` can be a helodata sub-user id: `sub_` (§1 prefixes) and then characters that
 /// are safe in a path segment. Ids are otherwise opaque, with no length check (§1 [I]).
 pub fn is_subuser_id(id: &str) -> bool {
-    id.strip_prefix("sub_").is_some_and(|rest| {
+    is_prefixed_id(id, "sub_")
+}
+
+/// Whether `id` is `prefix` and then characters that are safe in a path segment (any helodata
+/// object id: `sub_`, `wl_`, `bat_`, …).
+pub fn is_prefixed_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|rest| {
         !rest.is_empty()
             && rest
                 .bytes()
@@ -289,6 +295,8 @@ pub fn field_to_gateway(field: &str) -> Option<&'static str> {
         "name" => Some("username"),
         "password" => Some("password"),
         "product" => Some("product"),
+        "subuser" => Some("proxy_user"),
+        "ip" => Some("ip"),
         "from" => Some("from"),
         "to" => Some("to"),
         _ => None,

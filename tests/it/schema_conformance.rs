@@ -205,3 +205,53 @@ async fn caps_fit_the_documented_32_bit_integer() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_audit_event_without_query_or_body_shows_request_null_as_the_document_allows() {
+    let app = spawn_app(Db::Sqlite).await;
+    let created: serde_json::Value = app
+        .admin(Method::POST, "/v1/api-keys")
+        .json(&json!({"name": "svc", "scopes": ["read"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let revoked = app
+        .admin(Method::DELETE, &format!("/v1/api-keys/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    let events: serde_json::Value = app
+        .admin(Method::GET, "/v1/audit-events?limit=10")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let delete = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["method"] == "DELETE")
+        .expect("the revocation's event");
+    assert_eq!(delete["request"], serde_json::Value::Null);
+    let spec: serde_json::Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schema = &spec["components"]["schemas"]["AuditEventView"]["properties"]["request"];
+    assert!(
+        schema.to_string().contains("\"null\""),
+        "request is declared nullable: {schema}"
+    );
+}

@@ -157,8 +157,9 @@ pub struct AuditEventView {
     #[serde(with = "time::serde::rfc3339::option")]
     pub completed_at: Option<OffsetDateTime>,
     /// The request's query and JSON body, with passwords, tokens and keys replaced by
-    /// `[redacted]` and long strings cut.
-    #[schema(value_type = Object)]
+    /// `[redacted]` and long strings cut; `null` when the request carried neither (e.g. a
+    /// `DELETE` without a body, or an event recorded before the request could be read).
+    #[schema(value_type = Option<Object>)]
     pub request: serde_json::Value,
     /// The event's link in the hash chain; `null` until sealed (within seconds of completion).
     pub seal: Option<SealView>,

@@ -429,7 +429,11 @@ impl HelodataAdapter {
         };
         let wants = |p: Product| filter.product.is_none_or(|f| f == p);
         if let Some(batch) = &filter.ip_batch {
-            if !wants(Product::Isp) || filter.proxy_user.is_some() {
+            // Text that cannot be a batch id never reaches a URL path.
+            if !wants(Product::Isp)
+                || filter.proxy_user.is_some()
+                || !map::is_prefixed_id(batch, "bat_")
+            {
                 return Ok(Vec::new());
             }
             let scope = Scope::Batch {

@@ -161,6 +161,12 @@ pub enum CapabilityName {
     /// `GET /v1/whitelist-entries/quota`.
     #[serde(rename = "whitelist_entries.quota")]
     WhitelistQuota,
+    /// `POST /v1/proxies/connection`.
+    #[serde(rename = "proxies.connection")]
+    ProxyConnection,
+    /// `POST /v1/proxies/connection?include=password` (the provider lists passwords).
+    #[serde(rename = "proxies.connection.password")]
+    ConnectionPassword,
 }
 
 impl From<Capability> for CapabilityName {
@@ -185,6 +191,8 @@ impl From<Capability> for CapabilityName {
             Capability::AddWhitelistEntry => CapabilityName::AddWhitelistEntry,
             Capability::DeleteWhitelistEntry => CapabilityName::DeleteWhitelistEntry,
             Capability::WhitelistQuota => CapabilityName::WhitelistQuota,
+            Capability::ProxyConnection => CapabilityName::ProxyConnection,
+            Capability::ConnectionPassword => CapabilityName::ConnectionPassword,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod packages;
 pub mod pagination;
 pub mod problems;
 pub mod providers;
+pub mod proxies;
 pub mod proxy_users;
 pub mod usage;
 pub mod whitelist_entries;
@@ -51,6 +52,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
             proxy_users::delete_proxy_user
         ))
         .routes(routes!(proxy_users::rotate_password))
+        .routes(routes!(proxies::proxy_connection))
         .routes(routes!(usage::get_usage))
         .routes(routes!(
             whitelist_entries::list_whitelist_entries,

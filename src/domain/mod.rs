@@ -5,6 +5,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod audit;
+pub mod connection;
 pub mod idempotency;
 pub mod ids;
 pub mod packages;

@@ -70,6 +70,10 @@ pub enum Capability {
     DeleteWhitelistEntry,
     /// `GET /v1/whitelist-entries/quota`.
     WhitelistQuota,
+    /// `POST /v1/proxies/connection`.
+    ProxyConnection,
+    /// `POST /v1/proxies/connection?include=password`: the provider lists the password.
+    ConnectionPassword,
 }
 
 impl Capability {
@@ -95,6 +99,8 @@ impl Capability {
             Capability::AddWhitelistEntry => "whitelist_entries.create",
             Capability::DeleteWhitelistEntry => "whitelist_entries.delete",
             Capability::WhitelistQuota => "whitelist_entries.quota",
+            Capability::ProxyConnection => "proxies.connection",
+            Capability::ConnectionPassword => "proxies.connection.password",
         }
     }
 }

@@ -16,6 +16,7 @@ pub use crate::domain::idempotency::WriteContext;
 pub use crate::domain::providers::{Capability, ProviderKind};
 
 use crate::domain::account::AccountInfo;
+use crate::domain::connection::{ConnectionRequest, ProxyConnection};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
@@ -188,5 +189,15 @@ pub trait ProviderAdapter: Send + Sync {
         _filter: &WhitelistFilter,
     ) -> Result<Vec<WhitelistQuota>, ProviderError> {
         Err(ProviderError::unsupported(Capability::WhitelistQuota))
+    }
+
+    /// The connection string for `user` (already looked up) with the requested targeting,
+    /// built from the provider's username grammar; no upstream call.
+    fn connection(
+        &self,
+        _user: &ProxyUser,
+        _request: &ConnectionRequest,
+    ) -> Result<ProxyConnection, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ProxyConnection))
     }
 }

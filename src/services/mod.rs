@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_keys;
 pub mod audit;
 pub mod audit_worker;
+pub mod connection;
 mod error;
 pub mod idempotency;
 pub mod key_cache;

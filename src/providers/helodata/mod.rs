@@ -14,6 +14,7 @@
 //! traffic quota (§11) and no batch create: a batch is one `POST /subusers` per user.
 
 mod client;
+mod connection;
 mod map;
 mod packages;
 pub mod registration;
@@ -37,6 +38,7 @@ use super::{
     UpstreamFailure, WhitelistPage, WriteContext,
 };
 use crate::domain::account::{AccountInfo, Money};
+use crate::domain::connection::{ConnectionRequest, ProxyConnection};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
@@ -69,6 +71,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::AddWhitelistEntry,
     Capability::DeleteWhitelistEntry,
     Capability::WhitelistQuota,
+    Capability::ProxyConnection,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -541,5 +544,13 @@ impl ProviderAdapter for HelodataAdapter {
         filter: &WhitelistFilter,
     ) -> Result<Vec<WhitelistQuota>, ProviderError> {
         self.whitelist_quotas(filter).await
+    }
+
+    fn connection(
+        &self,
+        user: &ProxyUser,
+        request: &ConnectionRequest,
+    ) -> Result<ProxyConnection, ProviderError> {
+        connection::connection(user, request)
     }
 }

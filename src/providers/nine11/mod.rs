@@ -15,6 +15,7 @@
 //! endpoints take `account`, and the list's numeric `id` is accepted by none of them).
 
 mod client;
+mod connection;
 mod listing;
 mod map;
 mod packages;
@@ -40,6 +41,7 @@ use super::{
     WriteContext,
 };
 use crate::domain::account::AccountInfo;
+use crate::domain::connection::{ConnectionRequest, ProxyConnection};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::products::Product;
@@ -91,6 +93,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::AddWhitelistEntry,
     Capability::DeleteWhitelistEntry,
     Capability::WhitelistQuota,
+    Capability::ProxyConnection,
+    Capability::ConnectionPassword,
 ];
 
 /// The products 911 sells proxy accounts for: types 9, 11, 25 and 14.
@@ -479,6 +483,14 @@ impl ProviderAdapter for Nine11Adapter {
     ) -> Result<Vec<WhitelistQuota>, ProviderError> {
         self.whitelist().quota(filter).await
     }
+
+    fn connection(
+        &self,
+        user: &ProxyUser,
+        request: &ConnectionRequest,
+    ) -> Result<ProxyConnection, ProviderError> {
+        connection::connection(user, request)
+    }
 }
 
 #[cfg(test)]
@@ -508,7 +520,7 @@ mod tests {
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 18);
+        assert_eq!(CAPABILITIES.len(), 20);
         assert_eq!(
             PRODUCTS
                 .iter()

@@ -1,0 +1,166 @@
+//! Connection strings: how a proxy user's traffic reaches a provider's gateway with the wanted
+//! targeting. Each provider encodes country, state, city, ASN and sticky sessions into the
+//! proxy username with its own grammar; the adapters build it, and nothing upstream is called
+//! except to look the proxy user up.
+
+use std::fmt;
+
+use secrecy::SecretString;
+
+use crate::domain::products::Product;
+
+/// The protocol a client speaks to the proxy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyProtocol {
+    /// HTTP proxying (CONNECT for HTTPS targets).
+    Http,
+    /// SOCKS5 (hostnames resolved by the proxy: `socks5h://`).
+    Socks5,
+}
+
+impl ProxyProtocol {
+    /// The URL scheme.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            ProxyProtocol::Http => "http",
+            ProxyProtocol::Socks5 => "socks5h",
+        }
+    }
+}
+
+/// A sticky session: the same exit IP for `minutes` (the provider's own limits apply).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRequest {
+    /// The session id; generated when absent.
+    pub id: Option<String>,
+    /// How long the exit IP is kept.
+    pub minutes: Option<u32>,
+}
+
+/// What a caller wants to connect through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionRequest {
+    /// The product whose gateway to use.
+    pub product: Product,
+    /// ISO 3166-1 alpha-2 country code (any case).
+    pub country: Option<String>,
+    /// State or region (provider's spelling).
+    pub state: Option<String>,
+    /// City (provider's spelling).
+    pub city: Option<String>,
+    /// Autonomous system number.
+    pub asn: Option<u32>,
+    /// A sticky session, or rotating when `None`.
+    pub session: Option<SessionRequest>,
+    /// The protocol; HTTP when `None`.
+    pub protocol: Option<ProxyProtocol>,
+}
+
+/// What a client needs to send traffic.
+#[derive(Clone, Debug)]
+pub struct ProxyConnection {
+    /// The gateway host.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// The proxy username with the targeting encoded.
+    pub username: String,
+    /// The password, when the provider lists it (shown only to keys allowed to see it).
+    pub password: Option<SecretString>,
+    /// The protocol the URL uses.
+    pub protocol: ProxyProtocol,
+    /// The session id used (generated or given), when sticky.
+    pub session_id: Option<String>,
+}
+
+/// `scheme://user[:password]@host:port`, the user and password percent-encoded.
+pub fn proxy_url(connection: &ProxyConnection, password: Option<&str>) -> String {
+    let user = Userinfo(&connection.username);
+    match password {
+        Some(p) => format!(
+            "{}://{user}:{}@{}:{}",
+            connection.protocol.scheme(),
+            Userinfo(p),
+            connection.host,
+            connection.port
+        ),
+        None => format!(
+            "{}://{user}@{}:{}",
+            connection.protocol.scheme(),
+            connection.host,
+            connection.port
+        ),
+    }
+}
+
+/// Text percent-encoded for a URL's userinfo (RFC 3986: unreserved characters stay).
+struct Userinfo<'a>(&'a str);
+
+impl fmt::Display for Userinfo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                write!(f, "{}", b as char)?;
+            } else {
+                write!(f, "%{b:02X}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A session id the gateway chooses: 12 characters of `[a-z0-9]`, valid for both providers.
+pub fn generate_session_id() -> String {
+    use rand::RngExt;
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection(username: &str) -> ProxyConnection {
+        ProxyConnection {
+            host: "gate.example".into(),
+            port: 7777,
+            username: username.into(),
+            password: None,
+            protocol: ProxyProtocol::Http,
+            session_id: None,
+        }
+    }
+
+    #[test]
+    fn urls_percent_encode_the_userinfo_only_where_needed() {
+        let c = connection("helo_s1-type-res-region-us");
+        assert_eq!(
+            proxy_url(&c, None),
+            "http://helo_s1-type-res-region-us@gate.example:7777"
+        );
+        assert_eq!(
+            proxy_url(&c, Some("p@ss:w/rd")),
+            "http://helo_s1-type-res-region-us:p%40ss%3Aw%2Frd@gate.example:7777"
+        );
+        let socks = ProxyConnection {
+            protocol: ProxyProtocol::Socks5,
+            ..connection("u")
+        };
+        assert_eq!(proxy_url(&socks, None), "socks5h://u@gate.example:7777");
+    }
+
+    #[test]
+    fn generated_session_ids_fit_both_grammars() {
+        for _ in 0..100 {
+            let id = generate_session_id();
+            assert_eq!(id.len(), 12);
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            );
+        }
+    }
+}

@@ -167,6 +167,9 @@ pub enum CapabilityName {
     /// `POST /v1/proxies/connection?include=password` (the provider lists passwords).
     #[serde(rename = "proxies.connection.password")]
     ConnectionPassword,
+    /// `POST /v1/proxies/extract`.
+    #[serde(rename = "proxies.extract")]
+    ExtractProxies,
 }
 
 impl From<Capability> for CapabilityName {
@@ -193,6 +196,7 @@ impl From<Capability> for CapabilityName {
             Capability::WhitelistQuota => CapabilityName::WhitelistQuota,
             Capability::ProxyConnection => CapabilityName::ProxyConnection,
             Capability::ConnectionPassword => CapabilityName::ConnectionPassword,
+            Capability::ExtractProxies => CapabilityName::ExtractProxies,
         }
     }
 }

@@ -53,6 +53,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(proxy_users::rotate_password))
         .routes(routes!(proxies::proxy_connection))
+        .routes(routes!(proxies::extract_proxies))
         .routes(routes!(usage::get_usage))
         .routes(routes!(
             whitelist_entries::list_whitelist_entries,

@@ -5,15 +5,20 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::common::{AccountName, ProviderName, ProxyUserIdText, RequestedProduct};
-use super::problems::ReadErrors;
+use super::problems::{ReadErrors, WriteErrors};
 use super::proxy_users::Include;
 use crate::domain::api_keys::Scope;
-use crate::domain::connection::{ConnectionRequest, ProxyProtocol, SessionRequest, proxy_url};
+use crate::domain::connection::{
+    ConnectionRequest, ExtractRequest, ListFormat, ProxyProtocol, SessionRequest, proxy_url,
+};
+use crate::domain::idempotency::WriteContext;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
@@ -208,4 +213,127 @@ pub async fn proxy_connection(
             .map(|(id, minutes)| SessionView { id, minutes }),
         password,
     }))
+}
+
+/// How the endpoints come back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtractFormat {
+    /// `application/json`: `ProxyList` (the default).
+    Json,
+    /// `text/plain`: one `host:port` per line (the provider is asked for text too).
+    Text,
+}
+
+/// What to extract.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractBody {
+    /// The provider account (911Proxy; helodata answers 501: it sells gateway access).
+    #[schema(value_type = AccountName)]
+    pub account: String,
+    /// `residential` or `residential_ip` on 911Proxy.
+    pub product: RequestedProduct,
+    /// ISO 3166-1 alpha-2 country code, as in `GET /v1/locations/countries`.
+    #[schema(pattern = "^[A-Za-z]{2}$", example = "US")]
+    pub country: Option<String>,
+    /// State, as the provider's geo list names it (needs `country`).
+    #[schema(max_length = 64, example = "california")]
+    pub state: Option<String>,
+    /// City, as the provider's geo list names it (needs `country`).
+    #[schema(max_length = 64, example = "losangeles")]
+    pub city: Option<String>,
+    /// How many endpoints, 1-1000.
+    #[schema(minimum = 1, maximum = 1000, example = 10)]
+    pub count: u32,
+    /// How long each keeps its exit IP, in minutes (911Proxy: 1-60; its default 30).
+    #[schema(minimum = 1, maximum = 60, example = 30)]
+    pub session_minutes: Option<u32>,
+    /// The protocol the client will speak (911Proxy endpoints: `http`).
+    pub protocol: Option<ProtocolName>,
+    /// `json` (default) or `text`.
+    pub format: Option<ExtractFormat>,
+}
+
+/// One endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointView {
+    /// Host or IP.
+    #[schema(example = "150.109.114.72")]
+    pub host: String,
+    /// Port.
+    #[schema(example = 1140)]
+    pub port: u16,
+}
+
+/// Extracted endpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProxyList {
+    /// The account.
+    #[schema(value_type = AccountName)]
+    pub account: String,
+    /// Its provider.
+    pub provider: ProviderName,
+    /// The endpoints.
+    pub proxies: Vec<EndpointView>,
+    /// What the caller must know for them to work, e.g. that the account has no whitelisted
+    /// source IP for this product (911Proxy endpoints accept only whitelisted sources).
+    pub warnings: Vec<String>,
+}
+
+/// Extracts a list of proxy endpoints (911Proxy `ip/v3`). Keyed and audited like every write:
+/// a retry with the same `Idempotency-Key` answers the same endpoints.
+#[utoipa::path(post, path = "/proxies/extract",
+    extensions(("x-audit" = json!({"operation": "proxies.extract", "resource": "proxy_list", "account": "body"}))),
+    tag = "proxies", request_body = ExtractBody,
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The endpoints: JSON by default, one `host:port` per line with `format=text` (text carries no warnings: ask for JSON to see them).",
+         content((ProxyList = "application/json"), (String = "text/plain"))),
+        WriteErrors,
+    ))]
+pub async fn extract_proxies(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: WriteContext,
+    ApiJson(body): ApiJson<ExtractBody>,
+) -> Result<Response, ApiError> {
+    let principal = caller.require(Scope::Write)?;
+    let format = body.format.unwrap_or(ExtractFormat::Json);
+    let request = ExtractRequest {
+        product: body.product.into(),
+        country: body.country,
+        state: body.state,
+        city: body.city,
+        count: body.count,
+        session_minutes: body.session_minutes,
+        protocol: body.protocol.map(Into::into),
+        format: match format {
+            ExtractFormat::Json => ListFormat::Json,
+            ExtractFormat::Text => ListFormat::Text,
+        },
+    };
+    let (provider, extraction) =
+        service::extract(&state.providers, principal, &body.account, &request, &ctx).await?;
+    if format == ExtractFormat::Text {
+        let mut text = String::new();
+        for endpoint in &extraction.proxies {
+            text.push_str(&format!("{}:{}\n", endpoint.host, endpoint.port));
+        }
+        return Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response());
+    }
+    Ok(Json(ProxyList {
+        account: body.account,
+        provider: provider.into(),
+        proxies: extraction
+            .proxies
+            .into_iter()
+            .map(|e| EndpointView {
+                host: e.host,
+                port: e.port,
+            })
+            .collect(),
+        warnings: extraction.warnings,
+    })
+    .into_response())
 }

@@ -73,6 +73,69 @@ pub struct ProxyConnection {
     pub session_id: Option<String>,
 }
 
+/// How the provider is asked to answer an extraction (both give the same list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    /// JSON.
+    Json,
+    /// Plain text, one `host:port` per line.
+    Text,
+}
+
+/// A request for a list of proxy endpoints (911 `ip/v3`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtractRequest {
+    /// The product (a dynamic one).
+    pub product: Product,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<String>,
+    /// State, in the provider's geo list.
+    pub state: Option<String>,
+    /// City, in the provider's geo list.
+    pub city: Option<String>,
+    /// How many endpoints.
+    pub count: u32,
+    /// How long each keeps its exit IP, in minutes.
+    pub session_minutes: Option<u32>,
+    /// The protocol the caller will speak.
+    pub protocol: Option<ProxyProtocol>,
+    /// How the provider is asked to answer.
+    pub format: ListFormat,
+}
+
+/// One endpoint of an extraction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyEndpoint {
+    /// Host or IP.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+}
+
+/// What an extraction gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extraction {
+    /// The endpoints.
+    pub proxies: Vec<ProxyEndpoint>,
+    /// What the caller should know for them to work (e.g. no whitelisted source IP).
+    pub warnings: Vec<String>,
+}
+
+/// `host:port` as an endpoint; `None` for anything else.
+pub fn parse_endpoint(text: &str) -> Option<ProxyEndpoint> {
+    let (host, port) = text.trim().rsplit_once(':')?;
+    let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
+    valid.then(|| ProxyEndpoint {
+        host: host.to_string(),
+        port,
+    })
+}
+
 /// `scheme://user[:password]@host:port`, the user and password percent-encoded.
 pub fn proxy_url(connection: &ProxyConnection, password: Option<&str>) -> String {
     let user = Userinfo(&connection.username);
@@ -150,6 +213,31 @@ mod tests {
             ..connection("u")
         };
         assert_eq!(proxy_url(&socks, None), "socks5h://u@gate.example:7777");
+    }
+
+    #[test]
+    fn endpoints_parse_from_host_port_text_only() {
+        assert_eq!(
+            parse_endpoint(" 150.109.114.72:1140 "),
+            Some(ProxyEndpoint {
+                host: "150.109.114.72".into(),
+                port: 1140
+            })
+        );
+        assert_eq!(
+            parse_endpoint("[2001:db8::1]:8000").unwrap().host,
+            "2001:db8::1"
+        );
+        for bad in [
+            "150.109.114.72",
+            "host:0",
+            "host:70000",
+            ":80",
+            "请先添加白名单IP",
+            "a b:80",
+        ] {
+            assert_eq!(parse_endpoint(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub enum Capability {
     ProxyConnection,
     /// `POST /v1/proxies/connection?include=password`: the provider lists the password.
     ConnectionPassword,
+    /// `POST /v1/proxies/extract`.
+    ExtractProxies,
 }
 
 impl Capability {
@@ -101,6 +103,7 @@ impl Capability {
             Capability::WhitelistQuota => "whitelist_entries.quota",
             Capability::ProxyConnection => "proxies.connection",
             Capability::ConnectionPassword => "proxies.connection.password",
+            Capability::ExtractProxies => "proxies.extract",
         }
     }
 }

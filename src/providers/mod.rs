@@ -16,7 +16,7 @@ pub use crate::domain::idempotency::WriteContext;
 pub use crate::domain::providers::{Capability, ProviderKind};
 
 use crate::domain::account::AccountInfo;
-use crate::domain::connection::{ConnectionRequest, ProxyConnection};
+use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
@@ -199,5 +199,14 @@ pub trait ProviderAdapter: Send + Sync {
         _request: &ConnectionRequest,
     ) -> Result<ProxyConnection, ProviderError> {
         Err(ProviderError::unsupported(Capability::ProxyConnection))
+    }
+
+    /// A list of proxy endpoints for the request (911 `ip/v3`).
+    async fn extract_proxies(
+        &self,
+        _request: &ExtractRequest,
+        _ctx: &WriteContext,
+    ) -> Result<Extraction, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ExtractProxies))
     }
 }

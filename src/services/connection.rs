@@ -4,7 +4,8 @@
 
 use super::{UnknownAccount, resolve_account};
 use crate::domain::api_keys::Principal;
-use crate::domain::connection::{ConnectionRequest, ProxyConnection};
+use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
+use crate::domain::idempotency::WriteContext;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::providers::registry::Registry;
 use crate::providers::{Capability, ProviderError, ProviderKind};
@@ -53,4 +54,26 @@ pub async fn connection(
         provider: account.kind,
         connection,
     })
+}
+
+/// Endpoints extracted from one account.
+pub async fn extract(
+    registry: &Registry,
+    principal: &Principal,
+    account: &str,
+    request: &ExtractRequest,
+    ctx: &WriteContext,
+) -> Result<(ProviderKind, Extraction), ServiceError> {
+    let account = resolve_account(
+        registry,
+        principal,
+        account,
+        UnknownAccount::InvalidArgument("account"),
+    )?;
+    let extraction = account
+        .adapter
+        .extract_proxies(request, ctx)
+        .await
+        .map_err(|e| ServiceError::provider(&account.name, e))?;
+    Ok((account.kind, extraction))
 }

@@ -38,7 +38,7 @@ use super::{
     UpstreamFailure, WhitelistPage, WriteContext,
 };
 use crate::domain::account::{AccountInfo, Money};
-use crate::domain::connection::{ConnectionRequest, ProxyConnection};
+use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
@@ -544,6 +544,18 @@ impl ProviderAdapter for HelodataAdapter {
         filter: &WhitelistFilter,
     ) -> Result<Vec<WhitelistQuota>, ProviderError> {
         self.whitelist_quotas(filter).await
+    }
+
+    /// helodata sells gateway access, not lists of IPs (§1, §7).
+    async fn extract_proxies(
+        &self,
+        _request: &ExtractRequest,
+        _ctx: &WriteContext,
+    ) -> Result<Extraction, ProviderError> {
+        Err(ProviderError::unsupported_because(
+            Capability::ExtractProxies,
+            "helodata sells gateway access, not lists of IPs: use POST /v1/proxies/connection",
+        ))
     }
 
     fn connection(

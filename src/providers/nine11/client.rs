@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::map;
+use super::fields;
 use super::wire::{Endpoint, Envelope, SuccessCode};
 use crate::providers::{FailureKind, UpstreamFailure};
 use crate::upstream::{RetryMode, TransportError, UpstreamClient, UpstreamRequest};
@@ -66,6 +66,40 @@ impl Nine11Client {
                 response.retry_after(),
                 &response.body,
             ),
+            Err(err) => Err(from_transport(err)),
+        };
+        outcome.map_err(|failure| redact(failure, &[self.app_key.expose_secret()]))
+    }
+
+    /// A read that may answer plain text (`ip/v3?format=text`): a 2xx body that is not a JSON
+    /// object comes back as text; a JSON envelope is read by [`classify`] as always.
+    pub async fn get_text_or_data(
+        &self,
+        endpoint: Endpoint,
+        query: &[(&str, String)],
+    ) -> Result<Result<String, Value>, UpstreamFailure> {
+        let mut request = UpstreamRequest::get(endpoint.path).retry(RetryMode::Safe);
+        for (name, value) in query {
+            request = request.query(name, value.clone());
+        }
+        let request = request.query("app_key", self.app_key.expose_secret());
+        let outcome = match self.upstream.send(&request).await {
+            Ok(response) => {
+                let status = response.status.as_u16();
+                let json =
+                    serde_json::from_slice::<Value>(&response.body).is_ok_and(|v| v.is_object());
+                if (200..=299).contains(&status) && !json {
+                    Ok(Ok(String::from_utf8_lossy(&response.body).into_owned()))
+                } else {
+                    classify(
+                        endpoint.success,
+                        status,
+                        response.retry_after(),
+                        &response.body,
+                    )
+                    .map(Err)
+                }
+            }
             Err(err) => Err(from_transport(err)),
         };
         outcome.map_err(|failure| redact(failure, &[self.app_key.expose_secret()]))
@@ -238,7 +272,7 @@ pub fn classify(
         400 => {
             let mut f = failure(FailureKind::Rejected);
             if let Some((field, detail)) = envelope.errors.as_ref().and_then(first_error) {
-                f.field = map::gateway_field(&field).map(str::to_string);
+                f.field = fields::gateway_field(&field).map(str::to_string);
                 if let Some(detail) = detail {
                     f.message = Some(match f.message.take() {
                         Some(m) => format!("{m}: {detail}"),

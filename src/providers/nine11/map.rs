@@ -128,18 +128,6 @@ pub fn parse_day(text: &str) -> Option<Date> {
     Date::parse(text.trim(), format_description!("[year]-[month]-[day]")).ok()
 }
 
-/// The gateway's wire name of a field 911 names in an `errors` object or a parameter.
-pub fn gateway_field(upstream: &str) -> Option<&'static str> {
-    match upstream {
-        "accounts" | "account" => Some("username"),
-        "password" => Some("password"),
-        "remark" => Some("label"),
-        "limit" => Some("traffic_limit_bytes"),
-        "product_type" => Some("products"),
-        _ => None,
-    }
-}
-
 /// One account row as listed, with its raw object kept for `provider_data`.
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -428,17 +416,6 @@ mod tests {
         assert_eq!(status_of(1), ProxyUserStatus::Enabled);
         assert_eq!(status_of(0), ProxyUserStatus::Disabled);
         assert_eq!(status_of(2), ProxyUserStatus::Disabled);
-    }
-
-    #[test]
-    fn upstream_field_names_map_to_the_gateways() {
-        assert_eq!(gateway_field("accounts"), Some("username"));
-        assert_eq!(gateway_field("account"), Some("username"));
-        assert_eq!(gateway_field("password"), Some("password"));
-        assert_eq!(gateway_field("remark"), Some("label"));
-        assert_eq!(gateway_field("limit"), Some("traffic_limit_bytes"));
-        assert_eq!(gateway_field("product_type"), Some("products"));
-        assert_eq!(gateway_field("start_time"), None);
     }
 
     #[test]

@@ -16,6 +16,8 @@
 
 mod client;
 mod connection;
+mod extract;
+mod fields;
 mod listing;
 mod map;
 mod packages;
@@ -41,7 +43,7 @@ use super::{
     WriteContext,
 };
 use crate::domain::account::AccountInfo;
-use crate::domain::connection::{ConnectionRequest, ProxyConnection};
+use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::products::Product;
@@ -95,6 +97,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::WhitelistQuota,
     Capability::ProxyConnection,
     Capability::ConnectionPassword,
+    Capability::ExtractProxies,
 ];
 
 /// The products 911 sells proxy accounts for: types 9, 11, 25 and 14.
@@ -484,6 +487,14 @@ impl ProviderAdapter for Nine11Adapter {
         self.whitelist().quota(filter).await
     }
 
+    async fn extract_proxies(
+        &self,
+        request: &ExtractRequest,
+        _ctx: &WriteContext,
+    ) -> Result<Extraction, ProviderError> {
+        extract::extract(&self.client, &self.whitelist(), request).await
+    }
+
     fn connection(
         &self,
         user: &ProxyUser,
@@ -520,7 +531,7 @@ mod tests {
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 20);
+        assert_eq!(CAPABILITIES.len(), 21);
         assert_eq!(
             PRODUCTS
                 .iter()

@@ -384,3 +384,6 @@ pub struct DeleteWhiteIps<'a> {
     /// The product type whose entry goes.
     pub product_type: i64,
 }
+
+/// `GET ip/v3`: extraction of `ip:port` endpoints (document "IP extraction"; notes "/ip/v3").
+pub const IP_EXTRACT: Endpoint = legacy("/api-gate-way/ip/v3");

@@ -4,6 +4,7 @@
 
 mod account_packages;
 mod connection;
+mod extract;
 mod faults;
 mod providers;
 mod proxy_users;

@@ -55,6 +55,7 @@ async fn providers_lists_each_account_with_kind_products_and_capabilities() {
             "whitelist_entries.create",
             "whitelist_entries.delete",
             "whitelist_entries.quota",
+            "proxies.connection",
         ] {
             assert!(
                 caps.contains(&needed),
@@ -75,6 +76,9 @@ async fn providers_lists_each_account_with_kind_products_and_capabilities() {
         helodata_caps.contains("proxy_users.update.rate_limits")
             && !nine11_caps.contains("proxy_users.update.rate_limits")
     );
+    for nine11_only in ["\"proxies.extract\"", "\"proxies.connection.password\""] {
+        assert!(nine11_caps.contains(nine11_only) && !helodata_caps.contains(nine11_only));
+    }
 }
 
 #[tokio::test]

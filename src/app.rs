@@ -16,6 +16,7 @@ use crate::http::state::AppState;
 use crate::providers::registry::Registry;
 use crate::providers::{helodata, nine11};
 use crate::services::key_cache::KeyCache;
+use crate::services::locations::LocationCache;
 use crate::sim::{SimHandle, SimOptions, SimProvider};
 use crate::store::{self, Store, StoreError};
 
@@ -100,6 +101,7 @@ impl App {
             metrics_listener,
             state: AppState {
                 keys: Arc::new(KeyCache::new(store.api_keys.clone())),
+                locations: Arc::new(LocationCache::new(config.locations_ttl)),
                 store,
                 config: Arc::new(config),
                 providers: Arc::new(providers),

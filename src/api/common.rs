@@ -6,7 +6,9 @@ use time::{Date, OffsetDateTime, Time};
 use utoipa::ToSchema;
 
 use crate::domain::products::Product;
-use crate::domain::providers::{BreakerState, Capability, ProviderKind};
+use crate::domain::providers::{BreakerState, ProviderKind};
+
+pub use super::capability_name::CapabilityName;
 use crate::domain::proxy_users::ProxyUserStatus;
 use crate::http::error::ApiError;
 
@@ -99,107 +101,6 @@ impl utoipa::PartialSchema for ProviderName {
 }
 
 impl ToSchema for ProviderName {}
-
-/// A normalized operation a provider account may support; an operation an account lacks
-/// answers 501 `unsupported_by_provider` naming it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum CapabilityName {
-    /// `GET /v1/proxy-users`.
-    #[serde(rename = "proxy_users.list")]
-    ListProxyUsers,
-    /// `GET /v1/proxy-users/{id}`.
-    #[serde(rename = "proxy_users.get")]
-    GetProxyUser,
-    /// `POST /v1/proxy-users`.
-    #[serde(rename = "proxy_users.create")]
-    CreateProxyUser,
-    /// `POST /v1/proxy-users/batch`.
-    #[serde(rename = "proxy_users.create_batch")]
-    CreateProxyUsersBatch,
-    /// `PATCH` of `label`.
-    #[serde(rename = "proxy_users.update.label")]
-    UpdateLabel,
-    /// `PATCH` of `status`.
-    #[serde(rename = "proxy_users.update.status")]
-    UpdateStatus,
-    /// `PATCH` of `traffic_limit_bytes`.
-    #[serde(rename = "proxy_users.update.traffic_limit_bytes")]
-    UpdateTrafficLimit,
-    /// `PATCH` of `concurrency_max` / `rps_max`.
-    #[serde(rename = "proxy_users.update.rate_limits")]
-    UpdateRateLimits,
-    /// `PATCH` of `password` (a chosen password).
-    #[serde(rename = "proxy_users.update.password")]
-    SetPassword,
-    /// `POST /v1/proxy-users/{id}/rotate-password`.
-    #[serde(rename = "proxy_users.rotate_password")]
-    RotatePassword,
-    /// `DELETE /v1/proxy-users/{id}`.
-    #[serde(rename = "proxy_users.delete")]
-    DeleteProxyUser,
-    /// `GET /v1/usage`.
-    #[serde(rename = "usage.get")]
-    Usage,
-    /// `GET /v1/account`.
-    #[serde(rename = "account.get")]
-    Account,
-    /// `GET /v1/packages`.
-    #[serde(rename = "packages.list")]
-    Packages,
-    /// `GET /v1/packages/summary`.
-    #[serde(rename = "packages.summary")]
-    PackageSummary,
-    /// `GET /v1/whitelist-entries`.
-    #[serde(rename = "whitelist_entries.list")]
-    ListWhitelist,
-    /// `POST /v1/whitelist-entries`.
-    #[serde(rename = "whitelist_entries.create")]
-    AddWhitelistEntry,
-    /// `DELETE /v1/whitelist-entries/{id}`.
-    #[serde(rename = "whitelist_entries.delete")]
-    DeleteWhitelistEntry,
-    /// `GET /v1/whitelist-entries/quota`.
-    #[serde(rename = "whitelist_entries.quota")]
-    WhitelistQuota,
-    /// `POST /v1/proxies/connection`.
-    #[serde(rename = "proxies.connection")]
-    ProxyConnection,
-    /// `POST /v1/proxies/connection?include=password` (the provider lists passwords).
-    #[serde(rename = "proxies.connection.password")]
-    ConnectionPassword,
-    /// `POST /v1/proxies/extract`.
-    #[serde(rename = "proxies.extract")]
-    ExtractProxies,
-}
-
-impl From<Capability> for CapabilityName {
-    fn from(c: Capability) -> Self {
-        match c {
-            Capability::ListProxyUsers => CapabilityName::ListProxyUsers,
-            Capability::GetProxyUser => CapabilityName::GetProxyUser,
-            Capability::CreateProxyUser => CapabilityName::CreateProxyUser,
-            Capability::CreateProxyUsersBatch => CapabilityName::CreateProxyUsersBatch,
-            Capability::UpdateLabel => CapabilityName::UpdateLabel,
-            Capability::UpdateStatus => CapabilityName::UpdateStatus,
-            Capability::UpdateTrafficLimit => CapabilityName::UpdateTrafficLimit,
-            Capability::UpdateRateLimits => CapabilityName::UpdateRateLimits,
-            Capability::SetPassword => CapabilityName::SetPassword,
-            Capability::RotatePassword => CapabilityName::RotatePassword,
-            Capability::DeleteProxyUser => CapabilityName::DeleteProxyUser,
-            Capability::Usage => CapabilityName::Usage,
-            Capability::Account => CapabilityName::Account,
-            Capability::Packages => CapabilityName::Packages,
-            Capability::PackageSummary => CapabilityName::PackageSummary,
-            Capability::ListWhitelist => CapabilityName::ListWhitelist,
-            Capability::AddWhitelistEntry => CapabilityName::AddWhitelistEntry,
-            Capability::DeleteWhitelistEntry => CapabilityName::DeleteWhitelistEntry,
-            Capability::WhitelistQuota => CapabilityName::WhitelistQuota,
-            Capability::ProxyConnection => CapabilityName::ProxyConnection,
-            Capability::ConnectionPassword => CapabilityName::ConnectionPassword,
-            Capability::ExtractProxies => CapabilityName::ExtractProxies,
-        }
-    }
-}
 
 /// The state of an account's circuit breaker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -499,6 +400,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::providers::Capability;
 
     #[derive(Debug, Deserialize)]
     struct Numbers {
@@ -545,6 +447,14 @@ mod tests {
             Capability::Account,
             Capability::Packages,
             Capability::PackageSummary,
+            Capability::ListWhitelist,
+            Capability::AddWhitelistEntry,
+            Capability::DeleteWhitelistEntry,
+            Capability::WhitelistQuota,
+            Capability::ProxyConnection,
+            Capability::ConnectionPassword,
+            Capability::ExtractProxies,
+            Capability::Locations,
         ];
         for c in capabilities {
             assert_eq!(

@@ -6,9 +6,11 @@ pub mod account;
 pub mod api_keys;
 pub mod audit_events;
 pub mod audited;
+pub mod capability_name;
 pub mod common;
 pub mod docs;
 pub mod health;
+pub mod locations;
 pub mod openapi;
 pub mod packages;
 pub mod pagination;
@@ -54,6 +56,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(proxy_users::rotate_password))
         .routes(routes!(proxies::proxy_connection))
         .routes(routes!(proxies::extract_proxies))
+        .routes(routes!(locations::list_countries))
+        .routes(routes!(locations::list_states))
+        .routes(routes!(locations::list_cities))
         .routes(routes!(usage::get_usage))
         .routes(routes!(
             whitelist_entries::list_whitelist_entries,

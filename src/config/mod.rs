@@ -103,6 +103,8 @@ pub struct Config {
     pub migrate_database_url: Option<DatabaseUrl>,
     /// The audit log.
     pub audit: AuditConfig,
+    /// How long a provider account's geo lists are served from memory.
+    pub locations_ttl: Duration,
 }
 
 /// The audit log's settings (`PGW_AUDIT_*`).
@@ -237,6 +239,11 @@ impl Config {
                     .map_err(|_| "expected HOST:PORT, e.g. 0.0.0.0:9090".to_string())
             })?,
             metrics_token: sources.parse_optional("PGW_METRICS_TOKEN", parse_metrics_token)?,
+            locations_ttl: sources
+                .parse("PGW_LOCATIONS_TTL_SECS", |v| {
+                    parse_in_range(v, 0, 7 * 86400)
+                })
+                .map(Duration::from_secs)?,
         })
     }
 }

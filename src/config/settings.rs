@@ -231,6 +231,12 @@ pub const SETTINGS: &[Setting] = &[
         "Default for every provider account: milliseconds an unpaged upstream list (911Proxy's proxy users) is served from memory; 0 reads it for every request."
     ),
     setting!(
+        "PGW_LOCATIONS_TTL_SECS",
+        "locations_ttl_secs",
+        "3600",
+        "Seconds each provider account's geo lists (countries, states, cities) are served from memory; 0 reads them for every request."
+    ),
+    setting!(
         "PGW_METRICS_LISTEN",
         "metrics_listen",
         "",

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod connection;
 pub mod idempotency;
 pub mod ids;
+pub mod locations;
 pub mod packages;
 pub mod pagination;
 pub mod products;

@@ -76,6 +76,8 @@ pub enum Capability {
     ConnectionPassword,
     /// `POST /v1/proxies/extract`.
     ExtractProxies,
+    /// `GET /v1/locations/…`.
+    Locations,
 }
 
 impl Capability {
@@ -104,6 +106,7 @@ impl Capability {
             Capability::ProxyConnection => "proxies.connection",
             Capability::ConnectionPassword => "proxies.connection.password",
             Capability::ExtractProxies => "proxies.extract",
+            Capability::Locations => "locations.list",
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::providers::registry::Registry;
 use crate::services::key_cache::KeyCache;
+use crate::services::locations::LocationCache;
 use crate::store::Store;
 
 /// The request-independent state of the gateway.
@@ -19,4 +20,6 @@ pub struct AppState {
     pub providers: Arc<Registry>,
     /// Verified API keys, so authentication rarely reaches the store.
     pub keys: Arc<KeyCache>,
+    /// The providers' geo lists, read once per TTL.
+    pub locations: Arc<LocationCache>,
 }

@@ -17,6 +17,7 @@ pub use crate::domain::providers::{Capability, ProviderKind};
 
 use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
+use crate::domain::locations::Country;
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
@@ -208,5 +209,10 @@ pub trait ProviderAdapter: Send + Sync {
         _ctx: &WriteContext,
     ) -> Result<Extraction, ProviderError> {
         Err(ProviderError::unsupported(Capability::ExtractProxies))
+    }
+
+    /// Where `product` can place an exit IP (an empty list for a product without geo targeting).
+    async fn locations(&self, _product: Product) -> Result<Vec<Country>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::Locations))
     }
 }

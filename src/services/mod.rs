@@ -11,6 +11,7 @@ mod error;
 pub mod idempotency;
 pub mod key_cache;
 pub mod listing;
+pub mod locations;
 pub mod packages;
 pub mod providers;
 pub mod proxy_users;

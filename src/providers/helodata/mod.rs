@@ -15,6 +15,7 @@
 
 mod client;
 mod connection;
+mod locations;
 mod map;
 mod packages;
 pub mod registration;
@@ -39,6 +40,7 @@ use super::{
 };
 use crate::domain::account::{AccountInfo, Money};
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
+use crate::domain::locations::Country;
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
@@ -72,6 +74,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::DeleteWhitelistEntry,
     Capability::WhitelistQuota,
     Capability::ProxyConnection,
+    Capability::Locations,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -556,6 +559,14 @@ impl ProviderAdapter for HelodataAdapter {
             Capability::ExtractProxies,
             "helodata sells gateway access, not lists of IPs: use POST /v1/proxies/connection",
         ))
+    }
+
+    /// The dynamic products' geo lists; other products have none.
+    async fn locations(&self, product: Product) -> Result<Vec<Country>, ProviderError> {
+        match product {
+            Product::Residential => Ok(self.residential_locations().await?),
+            _ => Ok(Vec::new()),
+        }
     }
 
     fn connection(

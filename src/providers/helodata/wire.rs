@@ -226,3 +226,34 @@ pub struct AddWhitelistEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
+
+/// One country of `GET /residential/locations` (§5.10, R-LOC; its shape is not documented:
+/// the list envelope with nested `states` and their `cities`, each with a display `name`, is
+/// the simulator's reading).
+#[derive(Clone, Debug, Deserialize)]
+pub struct LocationCountry {
+    /// Lowercase ISO 3166-1 alpha-2, as the username grammar takes it.
+    pub country: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub states: Vec<LocationState>,
+}
+
+/// A state of a location country.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LocationState {
+    pub state: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub cities: Vec<LocationCity>,
+}
+
+/// A city of a location state.
+#[derive(Clone, Debug, Deserialize)]
+pub struct LocationCity {
+    pub city: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}

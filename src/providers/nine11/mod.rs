@@ -19,6 +19,7 @@ mod connection;
 mod extract;
 mod fields;
 mod listing;
+mod locations;
 mod map;
 mod packages;
 pub mod registration;
@@ -44,6 +45,7 @@ use super::{
 };
 use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
+use crate::domain::locations::Country;
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::products::Product;
@@ -96,6 +98,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::DeleteWhitelistEntry,
     Capability::WhitelistQuota,
     Capability::ProxyConnection,
+    Capability::Locations,
     Capability::ConnectionPassword,
     Capability::ExtractProxies,
 ];
@@ -495,6 +498,14 @@ impl ProviderAdapter for Nine11Adapter {
         extract::extract(&self.client, &self.whitelist(), request).await
     }
 
+    /// The dynamic products' geo lists; other products have none.
+    async fn locations(&self, product: Product) -> Result<Vec<Country>, ProviderError> {
+        match product {
+            Product::Residential | Product::ResidentialIp => locations::read(&self.client).await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
     fn connection(
         &self,
         user: &ProxyUser,
@@ -531,7 +542,7 @@ mod tests {
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 21);
+        assert_eq!(CAPABILITIES.len(), 22);
         assert_eq!(
             PRODUCTS
                 .iter()

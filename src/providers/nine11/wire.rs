@@ -387,3 +387,30 @@ pub struct DeleteWhiteIps<'a> {
 
 /// `GET ip/v3`: extraction of `ip:port` endpoints (document "IP extraction"; notes "/ip/v3").
 pub const IP_EXTRACT: Endpoint = legacy("/api-gate-way/ip/v3");
+
+/// `GET ip/dynamic-states`: every country with its states (document "State List").
+pub const DYNAMIC_STATES: Endpoint = legacy("/api-gate-way/ip/dynamic-states");
+/// `GET ip/dynamic-citys`: every country with its cities (document "City list").
+pub const DYNAMIC_CITIES: Endpoint = legacy("/api-gate-way/ip/dynamic-citys");
+
+/// A country of the geo lists, with `items` (one per state, or one per city).
+#[derive(Clone, Debug, Deserialize)]
+pub struct GeoCountry {
+    /// English name.
+    #[serde(default)]
+    pub name_en: Option<String>,
+    /// Country or region code.
+    pub country_code: String,
+    /// States (dynamic-states) or cities (dynamic-citys); `null` fields in the examples.
+    #[serde(default)]
+    pub items: Vec<GeoItem>,
+}
+
+/// One `items` entry: `state` ("State or Province Name Code") and, in the city list, `city`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct GeoItem {
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+}

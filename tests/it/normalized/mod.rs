@@ -6,6 +6,7 @@ mod account_packages;
 mod connection;
 mod extract;
 mod faults;
+mod locations;
 mod providers;
 mod proxy_users;
 mod snapshots;

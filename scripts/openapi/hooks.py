@@ -16,8 +16,10 @@ In schema-valid (positive) cases only:
   `GET /v1/providers` would (PGW_ST_CAPABILITIES): a traffic limit on helodata, rate caps on
   911, a chosen password on helodata. Sending them is answered 501 unsupported_by_provider on
   purpose (tested in tests/it/normalized); left in, they would be the only 5xx of the run.
-- `POST /v1/proxies/extract` goes to an account that offers `proxies.extract` (911Proxy): on
-  helodata it is 501 on purpose (tested in tests/it/normalized/extract.rs).
+- Operations only some accounts offer (`OPERATION_CAPABILITY`: extraction on 911Proxy,
+  sessions and request samples on helodata) go to an account that offers them, as a client
+  reading `GET /v1/providers` would; elsewhere they are 501 on purpose (tested in
+  tests/it/normalized/extract.rs and sessions.rs).
 - `cursor` is dropped: a cursor is an opaque token that only the API issues (`next_cursor`);
   random text in its alphabet is rightly 400. Paging is covered by the Rust integration tests.
 - `GET /v1/usage` and `GET /v1/audit-events`: `to` (or `from`) is moved so that `from` < `to` <= `from` + 366 days when
@@ -179,12 +181,42 @@ def before_call(context, case, kwargs):
         account = _id_account(params["id"])
         params["id"] = _account(account) + params["id"][len(account):]
     _only_offered(case, path, method)
-    if path == "/v1/proxies/extract" and isinstance(case.body, dict):
-        # Extraction is a capability of some accounts only (911Proxy); a client reading
-        # GET /v1/providers asks one of those.
-        able = [a for a in ACCOUNTS if "proxies.extract" in CAPABILITIES.get(a, [])]
-        if able and case.body.get("account") not in able:
-            case.body["account"] = able[0]
+    _to_able_account(case, path, method)
+
+
+# Operations only some accounts offer (GET /v1/providers says which); a client asks those.
+OPERATION_CAPABILITY = {
+    ("/v1/proxies/extract", "post"): "proxies.extract",
+    ("/v1/sessions", "get"): "sessions.list",
+    ("/v1/requests", "get"): "requests.list",
+    ("/v1/sessions/{id}", "get"): "sessions.get",
+    ("/v1/sessions/{id}", "delete"): "sessions.delete",
+}
+
+
+def _to_able_account(case, path, method):
+    capability = OPERATION_CAPABILITY.get((path, method))
+    if capability is None:
+        return
+    able = [a for a in ACCOUNTS if capability in CAPABILITIES.get(a, [])]
+    if not able:
+        return
+    body, query, params = case.body, case.query, case.path_parameters
+    if isinstance(body, dict) and body.get("account") not in able:
+        body["account"] = able[0]
+    if query:
+        value = query.get("account")
+        if isinstance(value, list):
+            query["account"] = [v if v in able else able[0] for v in value]
+        elif value is not None and value not in able:
+            query["account"] = able[0]
+        user = query.get("proxy_user")
+        if isinstance(user, str) and ":" in user:
+            query["proxy_user"] = able[0] + ":" + user.split(":", 1)[1]
+    if params and _id_account(params.get("id")):
+        account = _id_account(params["id"])
+        if account not in able:
+            params["id"] = able[0] + params["id"][len(account):]
 
 
 @schemathesis.hook

@@ -79,6 +79,18 @@ pub enum CapabilityName {
     /// `GET /v1/locations/countries|states|cities`.
     #[serde(rename = "locations.list")]
     Locations,
+    /// `GET /v1/sessions`.
+    #[serde(rename = "sessions.list")]
+    ListSessions,
+    /// `GET /v1/sessions/{id}`.
+    #[serde(rename = "sessions.get")]
+    GetSession,
+    /// `DELETE /v1/sessions/{id}`.
+    #[serde(rename = "sessions.delete")]
+    DeleteSession,
+    /// `GET /v1/requests`.
+    #[serde(rename = "requests.list")]
+    ListRequests,
 }
 
 impl From<Capability> for CapabilityName {
@@ -107,6 +119,10 @@ impl From<Capability> for CapabilityName {
             Capability::ConnectionPassword => CapabilityName::ConnectionPassword,
             Capability::ExtractProxies => CapabilityName::ExtractProxies,
             Capability::Locations => CapabilityName::Locations,
+            Capability::ListSessions => CapabilityName::ListSessions,
+            Capability::GetSession => CapabilityName::GetSession,
+            Capability::DeleteSession => CapabilityName::DeleteSession,
+            Capability::ListRequests => CapabilityName::ListRequests,
         }
     }
 }

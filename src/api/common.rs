@@ -455,6 +455,10 @@ mod tests {
             Capability::ConnectionPassword,
             Capability::ExtractProxies,
             Capability::Locations,
+            Capability::ListSessions,
+            Capability::GetSession,
+            Capability::DeleteSession,
+            Capability::ListRequests,
         ];
         for c in capabilities {
             assert_eq!(

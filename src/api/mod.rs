@@ -18,6 +18,7 @@ pub mod problems;
 pub mod providers;
 pub mod proxies;
 pub mod proxy_users;
+pub mod sessions;
 pub mod usage;
 pub mod whitelist_entries;
 
@@ -59,6 +60,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(locations::list_countries))
         .routes(routes!(locations::list_states))
         .routes(routes!(locations::list_cities))
+        .routes(routes!(sessions::list_sessions))
+        .routes(routes!(sessions::get_session, sessions::delete_session))
+        .routes(routes!(sessions::list_requests))
         .routes(routes!(usage::get_usage))
         .routes(routes!(
             whitelist_entries::list_whitelist_entries,

@@ -14,5 +14,6 @@ pub mod pagination;
 pub mod products;
 pub mod providers;
 pub mod proxy_users;
+pub mod sessions;
 pub mod usage;
 pub mod whitelist;

@@ -78,6 +78,14 @@ pub enum Capability {
     ExtractProxies,
     /// `GET /v1/locations/…`.
     Locations,
+    /// `GET /v1/sessions`.
+    ListSessions,
+    /// `GET /v1/sessions/{id}`.
+    GetSession,
+    /// `DELETE /v1/sessions/{id}`.
+    DeleteSession,
+    /// `GET /v1/requests`.
+    ListRequests,
 }
 
 impl Capability {
@@ -107,6 +115,10 @@ impl Capability {
             Capability::ConnectionPassword => "proxies.connection.password",
             Capability::ExtractProxies => "proxies.extract",
             Capability::Locations => "locations.list",
+            Capability::ListSessions => "sessions.list",
+            Capability::GetSession => "sessions.get",
+            Capability::DeleteSession => "sessions.delete",
+            Capability::ListRequests => "requests.list",
         }
     }
 }

@@ -23,6 +23,7 @@ use crate::domain::products::Product;
 use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
+use crate::domain::sessions::{RequestSample, StickySession, TrafficFilter};
 use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
@@ -42,6 +43,15 @@ pub struct ProxyUserPage {
 pub struct WhitelistPage {
     /// Entries in the adapter's stable order, already filtered.
     pub entries: Vec<WhitelistEntry>,
+    /// Where the next page starts; opaque to everyone but the adapter.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of anything an adapter lists, with its cursor for the next page.
+#[derive(Clone, Debug)]
+pub struct ItemPage<T> {
+    /// The items in the adapter's order.
+    pub items: Vec<T>,
     /// Where the next page starts; opaque to everyone but the adapter.
     pub next_cursor: Option<String>,
 }
@@ -214,5 +224,39 @@ pub trait ProviderAdapter: Send + Sync {
     /// Where `product` can place an exit IP (an empty list for a product without geo targeting).
     async fn locations(&self, _product: Product) -> Result<Vec<Country>, ProviderError> {
         Err(ProviderError::unsupported(Capability::Locations))
+    }
+
+    /// A page of live sticky sessions.
+    async fn list_sessions(
+        &self,
+        _filter: &TrafficFilter,
+        _cursor: Option<&str>,
+        _limit: u32,
+    ) -> Result<ItemPage<StickySession>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ListSessions))
+    }
+
+    /// One session with its latest request samples.
+    async fn get_session(&self, _upstream_id: &str) -> Result<StickySession, ProviderError> {
+        Err(ProviderError::unsupported(Capability::GetSession))
+    }
+
+    /// Ends a session early.
+    async fn delete_session(
+        &self,
+        _upstream_id: &str,
+        _ctx: &WriteContext,
+    ) -> Result<(), ProviderError> {
+        Err(ProviderError::unsupported(Capability::DeleteSession))
+    }
+
+    /// A page of sampled requests, newest first.
+    async fn list_requests(
+        &self,
+        _filter: &TrafficFilter,
+        _cursor: Option<&str>,
+        _limit: u32,
+    ) -> Result<ItemPage<RequestSample>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ListRequests))
     }
 }

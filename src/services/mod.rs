@@ -15,6 +15,7 @@ pub mod locations;
 pub mod packages;
 pub mod providers;
 pub mod proxy_users;
+pub mod sessions;
 pub mod usage;
 pub mod whitelist;
 

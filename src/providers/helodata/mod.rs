@@ -15,10 +15,12 @@
 
 mod client;
 mod connection;
+mod listing;
 mod locations;
 mod map;
 mod packages;
 pub mod registration;
+mod sessions;
 mod usage;
 mod validate;
 mod whitelist;
@@ -32,10 +34,10 @@ use secrecy::SecretString;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use self::client::{Answer, Client, parse, require_json};
+use self::client::{Client, parse, require_json};
 use super::registry::AdapterSettings;
 use super::{
-    Capability, FailureKind, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage,
+    Capability, FailureKind, ItemPage, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage,
     UpstreamFailure, WhitelistPage, WriteContext,
 };
 use crate::domain::account::{AccountInfo, Money};
@@ -47,6 +49,7 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserId, ProxyUserPatch,
     RotatedPassword,
 };
+use crate::domain::sessions::{RequestSample, StickySession, TrafficFilter};
 use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
@@ -75,6 +78,10 @@ const CAPABILITIES: &[Capability] = &[
     Capability::WhitelistQuota,
     Capability::ProxyConnection,
     Capability::Locations,
+    Capability::ListSessions,
+    Capability::GetSession,
+    Capability::DeleteSession,
+    Capability::ListRequests,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -137,63 +144,6 @@ impl HelodataAdapter {
             .await
             .map_err(|f| self.on_subuser(id, f))?;
         Ok(self.user(&require_json(answer)?)?)
-    }
-
-    /// One helodata list page: its raw items and the next cursor (body `next_cursor`, else the
-    /// `Link` header, §10.7).
-    async fn page(
-        &self,
-        path: &str,
-        mut query: Vec<(&str, String)>,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<(Vec<Value>, Option<String>), UpstreamFailure> {
-        query.push(("limit", limit.to_string()));
-        if let Some(cursor) = cursor {
-            query.push(("cursor", cursor.to_string()));
-        }
-        let Answer { json, headers } = self.client.get(path, &query).await?;
-        let json = json.ok_or_else(|| client::malformed(200, None, "the list has no body"))?;
-        let envelope: wire::ListEnvelope = parse(&json, "list envelope")?;
-        let next = envelope.next_cursor.filter(|c| !c.is_empty()).or_else(|| {
-            headers
-                .get(reqwest::header::LINK)
-                .and_then(|v| v.to_str().ok())
-                .and_then(map::next_cursor_from_link)
-        });
-        if next.is_some() && next.as_deref() == cursor {
-            return Err(client::malformed(
-                200,
-                None,
-                "the list answered the same cursor it was given",
-            ));
-        }
-        Ok((envelope.data, next))
-    }
-
-    /// Every item of a list, page by page (at most [`MAX_LIST_PAGES`] pages).
-    async fn all(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<Vec<Value>, UpstreamFailure> {
-        let mut items = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..MAX_LIST_PAGES {
-            let (page, next) = self
-                .page(path, query.to_vec(), cursor.as_deref(), UPSTREAM_MAX_LIMIT)
-                .await?;
-            items.extend(page);
-            match next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(items),
-            }
-        }
-        Err(client::malformed(
-            200,
-            None,
-            &format!("{path} did not end within {MAX_LIST_PAGES} pages"),
-        ))
     }
 }
 
@@ -567,6 +517,52 @@ impl ProviderAdapter for HelodataAdapter {
             Product::Residential => Ok(self.residential_locations().await?),
             _ => Ok(Vec::new()),
         }
+    }
+
+    async fn list_sessions(
+        &self,
+        filter: &TrafficFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ItemPage<StickySession>, ProviderError> {
+        let (items, next_cursor) = self.traffic_page("sessions", filter, cursor, limit).await?;
+        let account = self.account();
+        Ok(ItemPage {
+            items: items
+                .iter()
+                .map(|(product, raw)| sessions::session(account, product, raw))
+                .collect(),
+            next_cursor,
+        })
+    }
+
+    async fn get_session(&self, upstream_id: &str) -> Result<StickySession, ProviderError> {
+        self.fetch_session(upstream_id).await
+    }
+
+    async fn delete_session(
+        &self,
+        upstream_id: &str,
+        ctx: &WriteContext,
+    ) -> Result<(), ProviderError> {
+        self.end_session(upstream_id, write_key(ctx)).await
+    }
+
+    async fn list_requests(
+        &self,
+        filter: &TrafficFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ItemPage<RequestSample>, ProviderError> {
+        let (items, next_cursor) = self.traffic_page("requests", filter, cursor, limit).await?;
+        let account = self.account();
+        Ok(ItemPage {
+            items: items
+                .iter()
+                .map(|(product, raw)| sessions::sample(account, product, raw))
+                .collect(),
+            next_cursor,
+        })
     }
 
     fn connection(

@@ -9,6 +9,7 @@ mod faults;
 mod locations;
 mod providers;
 mod proxy_users;
+mod sessions;
 mod snapshots;
 mod usage;
 mod whitelist;

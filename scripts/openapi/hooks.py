@@ -17,7 +17,7 @@ In schema-valid (positive) cases only:
   911, a chosen password on helodata. Sending them is answered 501 unsupported_by_provider on
   purpose (tested in tests/it/normalized); left in, they would be the only 5xx of the run.
 - Operations only some accounts offer (`OPERATION_CAPABILITY`: extraction on 911Proxy,
-  sessions and request samples on helodata) go to an account that offers them, as a client
+  sessions, request samples and IP batch changes on helodata) go to an account that offers them, as a client
   reading `GET /v1/providers` would; elsewhere they are 501 on purpose (tested in
   tests/it/normalized/extract.rs and sessions.rs).
 - `cursor` is dropped: a cursor is an opaque token that only the API issues (`next_cursor`);
@@ -26,7 +26,8 @@ In schema-valid (positive) cases only:
   they break that rule, which a query schema cannot state; otherwise nearly every generated
   pair is refused (400) and the answer's schema would hardly be checked.
 
-In every case: a `DELETE /v1/api-keys/{id}` aimed at the run's own admin key
+In every case: a path id naming an account without the operation is aimed at one with it
+(see `_path_to_able_account`); and a `DELETE /v1/api-keys/{id}` aimed at the run's own admin key
 (PGW_ST_PROTECTED_KEY_ID) is aimed at an id that does not exist instead (404); revoking the key
 the run authenticates with would turn every later case into a 401.
 
@@ -150,6 +151,7 @@ def before_call(context, case, kwargs):
         and params.get("id") == PROTECTED_KEY_ID
     ):
         params["id"] = ABSENT_KEY_ID
+    _path_to_able_account(case, case.operation.path, case.operation.method.lower())
     if not _is_positive(case):
         return
     headers = case.headers
@@ -191,6 +193,9 @@ OPERATION_CAPABILITY = {
     ("/v1/requests", "get"): "requests.list",
     ("/v1/sessions/{id}", "get"): "sessions.get",
     ("/v1/sessions/{id}", "delete"): "sessions.delete",
+    ("/v1/ip-batches/{id}/renew", "post"): "ip_batches.renew",
+    ("/v1/ip-batches/{id}/refresh", "post"): "ip_batches.refresh",
+    ("/v1/static-ips/{id}/replace", "post"): "static_ips.replace",
 }
 
 
@@ -202,7 +207,7 @@ def _to_able_account(case, path, method):
     if not able:
         return
     body, query, params = case.body, case.query, case.path_parameters
-    if isinstance(body, dict) and body.get("account") not in able:
+    if isinstance(body, dict) and "account" in body and body["account"] not in able:
         body["account"] = able[0]
     if query:
         value = query.get("account")
@@ -213,10 +218,22 @@ def _to_able_account(case, path, method):
         user = query.get("proxy_user")
         if isinstance(user, str) and ":" in user:
             query["proxy_user"] = able[0] + ":" + user.split(":", 1)[1]
-    if params and _id_account(params.get("id")):
-        account = _id_account(params["id"])
-        if account not in able:
-            params["id"] = able[0] + params["id"][len(account):]
+    _path_to_able_account(case, path, method)
+
+
+def _path_to_able_account(case, path, method):
+    """A path id naming a configured account that lacks the operation is aimed at one that
+    has it. Also for schema-invalid cases: the id stays as valid or invalid as it was (only a
+    configured account's name is replaced by another's), and what makes the case invalid is
+    elsewhere, so the answer must be a 4xx, not the 501 of an account without the operation."""
+    capability = OPERATION_CAPABILITY.get((path, method))
+    params = case.path_parameters
+    if capability is None or not params:
+        return
+    able = [a for a in ACCOUNTS if capability in CAPABILITIES.get(a, [])]
+    account = _id_account(params.get("id"))
+    if able and account in ACCOUNTS and account not in able:
+        params["id"] = able[0] + params["id"][len(account):]
 
 
 @schemathesis.hook

@@ -91,6 +91,21 @@ pub enum CapabilityName {
     /// `GET /v1/requests`.
     #[serde(rename = "requests.list")]
     ListRequests,
+    /// `GET /v1/static-ips`.
+    #[serde(rename = "static_ips.list")]
+    ListStaticIps,
+    /// `GET /v1/static-ips/availability`.
+    #[serde(rename = "static_ips.availability")]
+    StaticIpAvailability,
+    /// `POST /v1/ip-batches/{id}/renew`.
+    #[serde(rename = "ip_batches.renew")]
+    RenewIpBatch,
+    /// `POST /v1/ip-batches/{id}/refresh`.
+    #[serde(rename = "ip_batches.refresh")]
+    RefreshIpBatch,
+    /// `POST /v1/static-ips/{id}/replace`.
+    #[serde(rename = "static_ips.replace")]
+    ReplaceStaticIp,
 }
 
 impl From<Capability> for CapabilityName {
@@ -123,6 +138,11 @@ impl From<Capability> for CapabilityName {
             Capability::GetSession => CapabilityName::GetSession,
             Capability::DeleteSession => CapabilityName::DeleteSession,
             Capability::ListRequests => CapabilityName::ListRequests,
+            Capability::ListStaticIps => CapabilityName::ListStaticIps,
+            Capability::StaticIpAvailability => CapabilityName::StaticIpAvailability,
+            Capability::RenewIpBatch => CapabilityName::RenewIpBatch,
+            Capability::RefreshIpBatch => CapabilityName::RefreshIpBatch,
+            Capability::ReplaceStaticIp => CapabilityName::ReplaceStaticIp,
         }
     }
 }

@@ -357,6 +357,15 @@ where
     Option::<Whole<T>>::deserialize(deserializer).map(|v| v.map(|w| w.0))
 }
 
+/// A required whole number, written as an integer or as a float without a fraction (`5.0`).
+pub fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    Whole::<T>::deserialize(deserializer).map(|w| w.0)
+}
+
 /// An optional whole number that, when present, is not `null`; see [`present`].
 pub fn whole_present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
@@ -459,6 +468,11 @@ mod tests {
             Capability::GetSession,
             Capability::DeleteSession,
             Capability::ListRequests,
+            Capability::ListStaticIps,
+            Capability::StaticIpAvailability,
+            Capability::RenewIpBatch,
+            Capability::RefreshIpBatch,
+            Capability::ReplaceStaticIp,
         ];
         for c in capabilities {
             assert_eq!(

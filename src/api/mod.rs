@@ -19,6 +19,7 @@ pub mod providers;
 pub mod proxies;
 pub mod proxy_users;
 pub mod sessions;
+pub mod static_ips;
 pub mod usage;
 pub mod whitelist_entries;
 
@@ -63,6 +64,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::list_sessions))
         .routes(routes!(sessions::get_session, sessions::delete_session))
         .routes(routes!(sessions::list_requests))
+        .routes(routes!(static_ips::list_static_ips))
+        .routes(routes!(static_ips::static_ip_availability))
+        .routes(routes!(static_ips::replace_static_ip))
+        .routes(routes!(static_ips::renew_ip_batch))
+        .routes(routes!(static_ips::refresh_ip_batch))
         .routes(routes!(usage::get_usage))
         .routes(routes!(
             whitelist_entries::list_whitelist_entries,

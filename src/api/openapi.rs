@@ -38,6 +38,7 @@ use crate::http::error::{ErrorCode, Problem, UpstreamProblem};
         (name = "account", description = "Identity, plan and balance of each provider account."),
         (name = "packages", description = "Purchased packages, subscriptions and IP batches."),
         (name = "locations", description = "Countries, states and cities each account can place an exit IP in, in each provider's own spelling, with who serves each."),
+        (name = "static-ips", description = "Static IPs the accounts own, stock on sale, and IP batch renewal, refresh and replacement."),
         (name = "sessions", description = "Live sticky sessions and sampled requests, as the provider's gateway reports them (helodata)."),
         (name = "proxies", description = "Ready-to-use proxy endpoints: host, port and a username carrying the targeting in each provider's grammar."),
         (name = "whitelist-entries", description = "Source IPs that may use an account's proxies without a password (helodata: per proxy user and product, or per ISP batch; 911Proxy: per account and product)."),

@@ -63,6 +63,7 @@ pub struct SessionBody {
     pub id: Option<String>,
     /// How long the exit IP is kept, in minutes; required (helodata residential: at most 30;
     /// 911Proxy: 1-60).
+    #[serde(default, deserialize_with = "super::common::whole_option")]
     #[schema(minimum = 1, maximum = 1440, example = 30)]
     pub minutes: Option<u32>,
 }
@@ -87,6 +88,7 @@ pub struct ConnectionBody {
     #[schema(pattern = "^[A-Za-z0-9]{1,64}$", example = "la")]
     pub city: Option<String>,
     /// Autonomous system number (helodata only).
+    #[serde(default, deserialize_with = "super::common::whole_option")]
     #[schema(minimum = 1, maximum = 4294967295u64, example = 7922)]
     pub asn: Option<u32>,
     /// A sticky session; absent for a rotating exit IP.
@@ -244,9 +246,11 @@ pub struct ExtractBody {
     #[schema(max_length = 64, example = "losangeles")]
     pub city: Option<String>,
     /// How many endpoints, 1-1000.
+    #[serde(deserialize_with = "super::common::whole")]
     #[schema(minimum = 1, maximum = 1000, example = 10)]
     pub count: u32,
     /// How long each keeps its exit IP, in minutes (911Proxy: 1-60; its default 30).
+    #[serde(default, deserialize_with = "super::common::whole_option")]
     #[schema(minimum = 1, maximum = 60, example = 30)]
     pub session_minutes: Option<u32>,
     /// The protocol the client will speak (911Proxy endpoints: `http`).

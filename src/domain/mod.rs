@@ -15,5 +15,6 @@ pub mod products;
 pub mod providers;
 pub mod proxy_users;
 pub mod sessions;
+pub mod static_ips;
 pub mod usage;
 pub mod whitelist;

@@ -86,6 +86,16 @@ pub enum Capability {
     DeleteSession,
     /// `GET /v1/requests`.
     ListRequests,
+    /// `GET /v1/static-ips`.
+    ListStaticIps,
+    /// `GET /v1/static-ips/availability`.
+    StaticIpAvailability,
+    /// `POST /v1/ip-batches/{id}/renew`.
+    RenewIpBatch,
+    /// `POST /v1/ip-batches/{id}/refresh`.
+    RefreshIpBatch,
+    /// `POST /v1/static-ips/{id}/replace`.
+    ReplaceStaticIp,
 }
 
 impl Capability {
@@ -119,6 +129,11 @@ impl Capability {
             Capability::GetSession => "sessions.get",
             Capability::DeleteSession => "sessions.delete",
             Capability::ListRequests => "requests.list",
+            Capability::ListStaticIps => "static_ips.list",
+            Capability::StaticIpAvailability => "static_ips.availability",
+            Capability::RenewIpBatch => "ip_batches.renew",
+            Capability::RefreshIpBatch => "ip_batches.refresh",
+            Capability::ReplaceStaticIp => "static_ips.replace",
         }
     }
 }

@@ -24,6 +24,7 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
 use crate::domain::sessions::{RequestSample, StickySession, TrafficFilter};
+use crate::domain::static_ips::{Availability, StaticIp, StaticIpFilter};
 use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
@@ -258,5 +259,53 @@ pub trait ProviderAdapter: Send + Sync {
         _limit: u32,
     ) -> Result<ItemPage<RequestSample>, ProviderError> {
         Err(ProviderError::unsupported(Capability::ListRequests))
+    }
+
+    /// A page of the account's static IPs.
+    async fn list_static_ips(
+        &self,
+        _filter: &StaticIpFilter,
+        _cursor: Option<&str>,
+        _limit: u32,
+    ) -> Result<ItemPage<StaticIp>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ListStaticIps))
+    }
+
+    /// Static IPs on sale per country.
+    async fn static_ip_availability(
+        &self,
+        _product: Option<Product>,
+        _country: Option<&str>,
+    ) -> Result<Vec<Availability>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::StaticIpAvailability))
+    }
+
+    /// Extends an IP batch by `months`; the batch after.
+    async fn renew_ip_batch(
+        &self,
+        _batch: &str,
+        _months: u32,
+        _ctx: &WriteContext,
+    ) -> Result<Package, ProviderError> {
+        Err(ProviderError::unsupported(Capability::RenewIpBatch))
+    }
+
+    /// Replaces every IP of a batch; the batch after.
+    async fn refresh_ip_batch(
+        &self,
+        _batch: &str,
+        _ctx: &WriteContext,
+    ) -> Result<Package, ProviderError> {
+        Err(ProviderError::unsupported(Capability::RefreshIpBatch))
+    }
+
+    /// Replaces one static IP; the new one.
+    async fn replace_static_ip(
+        &self,
+        _ip: &str,
+        _reason: &str,
+        _ctx: &WriteContext,
+    ) -> Result<StaticIp, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ReplaceStaticIp))
     }
 }

@@ -16,6 +16,7 @@ pub mod packages;
 pub mod providers;
 pub mod proxy_users;
 pub mod sessions;
+pub mod static_ips;
 pub mod usage;
 pub mod whitelist;
 

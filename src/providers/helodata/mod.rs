@@ -21,6 +21,8 @@ mod map;
 mod packages;
 pub mod registration;
 mod sessions;
+mod static_ips;
+mod subusers;
 mod usage;
 mod validate;
 mod whitelist;
@@ -50,6 +52,7 @@ use crate::domain::proxy_users::{
     RotatedPassword,
 };
 use crate::domain::sessions::{RequestSample, StickySession, TrafficFilter};
+use crate::domain::static_ips::{Availability, StaticIp, StaticIpFilter};
 use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
@@ -82,6 +85,11 @@ const CAPABILITIES: &[Capability] = &[
     Capability::GetSession,
     Capability::DeleteSession,
     Capability::ListRequests,
+    Capability::ListStaticIps,
+    Capability::StaticIpAvailability,
+    Capability::RenewIpBatch,
+    Capability::RefreshIpBatch,
+    Capability::ReplaceStaticIp,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -175,105 +183,13 @@ impl ProviderAdapter for HelodataAdapter {
         Ok(())
     }
 
-    /// `product`, `status` and `label_contains` are filtered by helodata; `username_prefix` and
-    /// the final [`ProxyUserFilter::matches`] here, fetching on until `limit` users or the end.
     async fn list_proxy_users(
         &self,
         filter: &ProxyUserFilter,
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<ProxyUserPage, ProviderError> {
-        let limit = limit.max(1);
-        let mut position = match cursor {
-            Some(text) => {
-                map::ListCursor::decode(text).map_err(|m| ProviderError::invalid("cursor", m))?
-            }
-            None => map::ListCursor::default(),
-        };
-        let mut query: Vec<(&str, String)> = Vec::new();
-        if let Some(product) = filter.product {
-            match map::product_to_wire(product) {
-                Some(name) => query.push(("product", name.to_string())),
-                // helodata sells no such product: no sub-user can have it.
-                None => {
-                    return Ok(ProxyUserPage {
-                        users: Vec::new(),
-                        next_cursor: None,
-                    });
-                }
-            }
-        }
-        if let Some(status) = filter.status {
-            query.push(("status", map::status_to_wire(status).to_string()));
-        }
-        if let Some(needle) = filter.label_contains.as_ref().filter(|n| !n.is_empty()) {
-            query.push(("label_contains", needle.clone()));
-        }
-        let filters_locally = filter.username_prefix.is_some();
-        let mut users = Vec::new();
-        for _ in 0..MAX_UPSTREAM_PAGES {
-            let wanted = limit - users.len() as u32;
-            let page_limit = if filters_locally {
-                UPSTREAM_MAX_LIMIT
-            } else {
-                (position.skip + wanted).min(UPSTREAM_MAX_LIMIT)
-            };
-            let (items, next) = self
-                .page(
-                    "/subusers",
-                    query.clone(),
-                    position.upstream.as_deref(),
-                    page_limit,
-                )
-                .await?;
-            let parsed = items
-                .iter()
-                .map(|raw| self.user(raw))
-                .collect::<Result<Vec<_>, _>>()?;
-            let ids: Vec<&str> = parsed.iter().map(|u| u.id.upstream.as_str()).collect();
-            let start = position.resume_index(&ids);
-            for (index, user) in parsed.iter().enumerate().skip(start) {
-                if filter.matches(user) {
-                    users.push(user.clone());
-                }
-                if users.len() as u32 == limit {
-                    let rest = if index + 1 < parsed.len() {
-                        Some(map::ListCursor {
-                            upstream: position.upstream.clone(),
-                            skip: (index + 1) as u32,
-                            last_id: Some(user.id.upstream.clone()),
-                        })
-                    } else {
-                        next.map(|n| map::ListCursor {
-                            upstream: Some(n),
-                            ..Default::default()
-                        })
-                    };
-                    return Ok(ProxyUserPage {
-                        users,
-                        next_cursor: rest.map(|c| c.encode()),
-                    });
-                }
-            }
-            match next {
-                Some(n) => {
-                    position = map::ListCursor {
-                        upstream: Some(n),
-                        ..Default::default()
-                    }
-                }
-                None => {
-                    return Ok(ProxyUserPage {
-                        users,
-                        next_cursor: None,
-                    });
-                }
-            }
-        }
-        Ok(ProxyUserPage {
-            users,
-            next_cursor: Some(position.encode()),
-        })
+        self.subuser_page(filter, cursor, limit).await
     }
 
     async fn get_proxy_user(&self, upstream_id: &str) -> Result<ProxyUser, ProviderError> {
@@ -563,6 +479,55 @@ impl ProviderAdapter for HelodataAdapter {
                 .collect(),
             next_cursor,
         })
+    }
+
+    async fn list_static_ips(
+        &self,
+        filter: &StaticIpFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ItemPage<StaticIp>, ProviderError> {
+        self.static_ip_page(filter, cursor, limit).await
+    }
+
+    async fn static_ip_availability(
+        &self,
+        product: Option<Product>,
+        country: Option<&str>,
+    ) -> Result<Vec<Availability>, ProviderError> {
+        if product.is_some_and(|p| p != Product::Isp) {
+            return Ok(Vec::new());
+        }
+        self.inventory(country).await
+    }
+
+    async fn renew_ip_batch(
+        &self,
+        batch: &str,
+        months: u32,
+        ctx: &WriteContext,
+    ) -> Result<Package, ProviderError> {
+        let body = serde_json::json!({ "months": months });
+        self.batch_action(batch, "renew", Some(body), write_key(ctx))
+            .await
+    }
+
+    async fn refresh_ip_batch(
+        &self,
+        batch: &str,
+        ctx: &WriteContext,
+    ) -> Result<Package, ProviderError> {
+        self.batch_action(batch, "refresh", None, write_key(ctx))
+            .await
+    }
+
+    async fn replace_static_ip(
+        &self,
+        ip: &str,
+        reason: &str,
+        ctx: &WriteContext,
+    ) -> Result<StaticIp, ProviderError> {
+        self.replace(ip, reason, write_key(ctx)).await
     }
 
     fn connection(

@@ -24,6 +24,7 @@ mod map;
 mod packages;
 pub mod registration;
 mod snapshot;
+mod static_ips;
 mod usage;
 mod validate;
 mod whitelist;
@@ -40,8 +41,8 @@ use time::OffsetDateTime;
 
 use super::registry::AdapterSettings;
 use super::{
-    Capability, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage, WhitelistPage,
-    WriteContext,
+    Capability, ItemPage, ProviderAdapter, ProviderError, ProviderKind, ProxyUserPage,
+    WhitelistPage, WriteContext,
 };
 use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
@@ -52,6 +53,7 @@ use crate::domain::products::Product;
 use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
+use crate::domain::static_ips::{Availability, StaticIp, StaticIpFilter};
 use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
@@ -101,6 +103,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::Locations,
     Capability::ConnectionPassword,
     Capability::ExtractProxies,
+    Capability::ListStaticIps,
+    Capability::StaticIpAvailability,
 ];
 
 /// The products 911 sells proxy accounts for: types 9, 11, 25 and 14.
@@ -506,6 +510,26 @@ impl ProviderAdapter for Nine11Adapter {
         }
     }
 
+    async fn list_static_ips(
+        &self,
+        filter: &StaticIpFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ItemPage<StaticIp>, ProviderError> {
+        let account = &self.settings.account;
+        static_ips::list(&self.client, account, self.tz(), filter, cursor, limit).await
+    }
+
+    async fn static_ip_availability(
+        &self,
+        product: Option<Product>,
+        country: Option<&str>,
+    ) -> Result<Vec<Availability>, ProviderError> {
+        let mut all = static_ips::availability(&self.client, product).await?;
+        all.retain(|a| country.is_none_or(|c| a.country.eq_ignore_ascii_case(c)));
+        Ok(all)
+    }
+
     fn connection(
         &self,
         user: &ProxyUser,
@@ -542,7 +566,7 @@ mod tests {
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 22);
+        assert_eq!(CAPABILITIES.len(), 24);
         assert_eq!(
             PRODUCTS
                 .iter()

@@ -414,3 +414,9 @@ pub struct GeoItem {
     #[serde(default)]
     pub city: Option<String>,
 }
+
+/// `GET ip/get-static-ip`: purchased static IPs, `page`/`size` paged (its example is `{}`; the
+/// rows are read field by field, see `static_ips.rs`).
+pub const STATIC_IPS: Endpoint = legacy("/api-gate-way/ip/get-static-ip");
+/// `GET static-ip-region`: static IPs on sale per country.
+pub const STATIC_REGIONS: Endpoint = legacy("/api-gate-way/static-ip-region");

@@ -11,6 +11,7 @@ mod providers;
 mod proxy_users;
 mod sessions;
 mod snapshots;
+mod static_ips;
 mod usage;
 mod whitelist;
 

@@ -94,6 +94,38 @@ pub struct UsageRowView {
     pub requests: Option<u64>,
     /// Failed requests, where the provider reports them (helodata).
     pub errors: Option<u64>,
+    /// Start of what this row counted (UTC): its day as the provider draws it (911Proxy: a
+    /// local day), within the account's counted window.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub period_start: Option<OffsetDateTime>,
+    /// End of what this row counted (UTC, exclusive).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub period_end: Option<OffsetDateTime>,
+}
+
+/// A window in UTC, `to` exclusive.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WindowView {
+    /// Start, inclusive.
+    #[serde(with = "time::serde::rfc3339")]
+    pub from: OffsetDateTime,
+    /// End, exclusive.
+    #[serde(with = "time::serde::rfc3339")]
+    pub to: OffsetDateTime,
+}
+
+/// What one account counted for the requested window.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountWindowView {
+    /// The account.
+    #[schema(value_type = AccountName)]
+    pub account: String,
+    /// The window asked for.
+    pub requested: WindowView,
+    /// The window the provider counted (911Proxy: every local day the request touches, whole).
+    pub counted: WindowView,
+    /// Whether `counted` is wider than `requested`: the rows include traffic outside it.
+    pub widened: bool,
 }
 
 fn format_day(day: Date) -> String {
@@ -113,6 +145,8 @@ impl From<UsageRow> for UsageRowView {
             bytes_out: row.bytes_out,
             requests: row.requests,
             errors: row.errors,
+            period_start: row.period_start,
+            period_end: row.period_end,
         }
     }
 }
@@ -123,11 +157,19 @@ impl From<UsageRow> for UsageRowView {
     "from": "2026-05-01T00:00:00Z", "to": "2026-05-03T00:00:00Z", "group_by": "day",
     "rows": [
         {"account": "911proxy", "day": "2026-05-01", "bytes": 1048576, "bytes_in": null,
-         "bytes_out": null, "requests": null, "errors": null},
+         "bytes_out": null, "requests": null, "errors": null,
+         "period_start": "2026-04-30T16:00:00Z", "period_end": "2026-05-01T16:00:00Z"},
         {"account": "helodata", "day": "2026-05-01", "bytes": 2097152, "bytes_in": 1048576,
-         "bytes_out": 1048576, "requests": 420, "errors": 3}
+         "bytes_out": 1048576, "requests": 420, "errors": 3,
+         "period_start": "2026-05-01T00:00:00Z", "period_end": "2026-05-02T00:00:00Z"}
     ],
-    "total_bytes": 3145728
+    "total_bytes": 3145728,
+    "windows": [
+        {"account": "911proxy", "requested": {"from": "2026-05-01T00:00:00Z", "to": "2026-05-03T00:00:00Z"},
+         "counted": {"from": "2026-04-30T16:00:00Z", "to": "2026-05-03T16:00:00Z"}, "widened": true},
+        {"account": "helodata", "requested": {"from": "2026-05-01T00:00:00Z", "to": "2026-05-03T00:00:00Z"},
+         "counted": {"from": "2026-05-01T00:00:00Z", "to": "2026-05-03T00:00:00Z"}, "widened": false}
+    ]
 }))]
 pub struct UsageReportView {
     /// Start, inclusive (UTC).
@@ -142,6 +184,9 @@ pub struct UsageReportView {
     pub rows: Vec<UsageRowView>,
     /// Sum of `bytes` over the rows.
     pub total_bytes: u64,
+    /// Per account, the window its rows counted, so rows of different providers can be
+    /// compared and summed honestly.
+    pub windows: Vec<AccountWindowView>,
 }
 
 /// Traffic usage across accounts, in bytes.
@@ -198,5 +243,18 @@ pub async fn get_usage(
         group_by: params.group_by,
         rows: report.rows.into_iter().map(UsageRowView::from).collect(),
         total_bytes: report.total_bytes,
+        windows: report
+            .windows
+            .into_iter()
+            .map(|(account, counted)| AccountWindowView {
+                account,
+                requested: WindowView { from, to },
+                widened: counted.from < from || counted.to > to,
+                counted: WindowView {
+                    from: counted.from,
+                    to: counted.to,
+                },
+            })
+            .collect(),
     }))
 }

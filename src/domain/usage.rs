@@ -64,6 +64,21 @@ pub struct UsageRow {
     pub requests: Option<u64>,
     /// Failed request count, where reported.
     pub errors: Option<u64>,
+    /// The start of what this row counted (UTC): its day as the provider draws it, within the
+    /// counted window; set by the service.
+    pub period_start: Option<OffsetDateTime>,
+    /// The end of what this row counted (UTC, exclusive).
+    pub period_end: Option<OffsetDateTime>,
+}
+
+/// The window a provider actually counts for a requested one, which its granularity may widen
+/// (911Proxy counts whole local days).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountedWindow {
+    /// Start, inclusive (UTC).
+    pub from: OffsetDateTime,
+    /// End, exclusive (UTC).
+    pub to: OffsetDateTime,
 }
 
 impl UsageRow {
@@ -79,6 +94,8 @@ impl UsageRow {
             bytes_out: None,
             requests: None,
             errors: None,
+            period_start: None,
+            period_end: None,
         }
     }
 

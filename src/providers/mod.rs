@@ -9,6 +9,7 @@ pub mod nine11;
 pub mod registry;
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
 
 pub use error::{FailureKind, ProviderError, UpstreamFailure};
 
@@ -25,7 +26,7 @@ use crate::domain::proxy_users::{
 };
 use crate::domain::sessions::{RequestSample, StickySession, TrafficFilter};
 use crate::domain::static_ips::{Availability, StaticIp, StaticIpFilter};
-use crate::domain::usage::{UsageQuery, UsageRow};
+use crate::domain::usage::{CountedWindow, UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
 };
@@ -149,6 +150,17 @@ pub trait ProviderAdapter: Send + Sync {
     /// Usage rows for the query (the account's own rows; the service merges accounts).
     async fn usage(&self, _query: &UsageQuery) -> Result<Vec<UsageRow>, ProviderError> {
         Err(ProviderError::unsupported(Capability::Usage))
+    }
+
+    /// The window the provider counts when asked for `[from, to)` (default: exactly that).
+    fn usage_counted_window(&self, from: OffsetDateTime, to: OffsetDateTime) -> CountedWindow {
+        CountedWindow { from, to }
+    }
+
+    /// The UTC bounds of a usage day as the provider reports it (default: the UTC day).
+    fn usage_day_bounds(&self, day: time::Date) -> (OffsetDateTime, OffsetDateTime) {
+        let start = day.midnight().assume_utc();
+        (start, start + time::Duration::days(1))
     }
 
     /// The account's identity, plan and balance.

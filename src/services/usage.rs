@@ -8,7 +8,7 @@ use super::{UnknownAccount, resolve_account, select_accounts};
 use crate::domain::api_keys::Principal;
 use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUserId;
-use crate::domain::usage::{UsageGroupBy, UsageQuery, UsageRow};
+use crate::domain::usage::{CountedWindow, UsageGroupBy, UsageQuery, UsageRow};
 use crate::providers::registry::Registry;
 use crate::services::ServiceError;
 
@@ -39,6 +39,19 @@ pub struct UsageReport {
     pub rows: Vec<UsageRow>,
     /// Sum of `bytes` over the rows.
     pub total_bytes: u64,
+    /// Per account, the window it counted (wider than asked where its granularity is).
+    pub windows: Vec<(String, CountedWindow)>,
+}
+
+/// The window clipped to years 0000-9999, which RFC 3339 can write (a local day around the
+/// first or last instant may reach outside them).
+fn representable(window: CountedWindow) -> CountedWindow {
+    let first = time::macros::datetime!(0000-01-01 0:00 UTC);
+    let last = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+    CountedWindow {
+        from: window.from.clamp(first, last),
+        to: window.to.clamp(first, last),
+    }
 }
 
 /// Answers a usage request.
@@ -86,16 +99,39 @@ pub async fn usage(
     let calls = accounts.iter().map(|account| {
         let query = &query;
         async move {
-            account
+            let counted = representable(account.adapter.usage_counted_window(query.from, query.to));
+            let mut rows = account
                 .adapter
                 .usage(query)
                 .await
-                .map_err(|e| ServiceError::provider(&account.name, e))
+                .map_err(|e| ServiceError::provider(&account.name, e))?;
+            for row in &mut rows {
+                let (start, end) = match row.day {
+                    // A day as the provider draws it, within what it counted.
+                    Some(day) => {
+                        let (start, end) = account.adapter.usage_day_bounds(day);
+                        (start.max(counted.from), end.min(counted.to))
+                    }
+                    None => (counted.from, counted.to),
+                };
+                row.period_start = Some(start);
+                row.period_end = Some(end);
+            }
+            Ok::<_, ServiceError>((rows, (account.name.clone(), counted)))
         }
     });
-    let rows: Vec<UsageRow> = try_join_all(calls).await?.into_iter().flatten().collect();
+    let mut rows = Vec::new();
+    let mut windows = Vec::new();
+    for (account_rows, window) in try_join_all(calls).await? {
+        rows.extend(account_rows);
+        windows.push(window);
+    }
     let total_bytes = rows
         .iter()
         .fold(0u64, |sum, row| sum.saturating_add(row.bytes));
-    Ok(UsageReport { rows, total_bytes })
+    Ok(UsageReport {
+        rows,
+        total_bytes,
+        windows,
+    })
 }

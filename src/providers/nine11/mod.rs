@@ -54,7 +54,7 @@ use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
 };
 use crate::domain::static_ips::{Availability, StaticIp, StaticIpFilter};
-use crate::domain::usage::{UsageQuery, UsageRow};
+use crate::domain::usage::{CountedWindow, UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
 };
@@ -528,6 +528,14 @@ impl ProviderAdapter for Nine11Adapter {
         let mut all = static_ips::availability(&self.client, product).await?;
         all.retain(|a| country.is_none_or(|c| a.country.eq_ignore_ascii_case(c)));
         Ok(all)
+    }
+
+    fn usage_counted_window(&self, from: OffsetDateTime, to: OffsetDateTime) -> CountedWindow {
+        usage::counted_window(from, to, self.tz())
+    }
+
+    fn usage_day_bounds(&self, day: time::Date) -> (OffsetDateTime, OffsetDateTime) {
+        usage::local_day_bounds(day, self.tz())
     }
 
     fn connection(

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::wire::{self, ListData, UsageDay};
 use super::{Nine11Adapter, USAGE_CONCURRENCY, map};
 use crate::domain::proxy_users::ProxyUserId;
-use crate::domain::usage::{UsageGroupBy, UsageQuery, UsageRow};
+use crate::domain::usage::{CountedWindow, UsageGroupBy, UsageQuery, UsageRow};
 use crate::providers::{FailureKind, ProviderError, UpstreamFailure};
 
 impl Nine11Adapter {
@@ -158,6 +158,33 @@ fn last_second_before(to: OffsetDateTime) -> OffsetDateTime {
     just_before.replace_nanosecond(0).unwrap_or(just_before)
 }
 
+/// The UTC bounds of the local calendar day `day` in `tz` (911 reports whole local days).
+pub fn local_day_bounds(
+    day: time::Date,
+    tz: &jiff::tz::TimeZone,
+) -> (OffsetDateTime, OffsetDateTime) {
+    let start_of = |d: time::Date| {
+        map::parse_local_time(&format!("{d} 00:00:00"), tz).unwrap_or(d.midnight().assume_utc())
+    };
+    let next = day.next_day().unwrap_or(day);
+    (start_of(day), start_of(next))
+}
+
+/// What 911 counts for `[from, to)`: every local day the window touches, whole.
+pub fn counted_window(
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    tz: &jiff::tz::TimeZone,
+) -> CountedWindow {
+    let local_day = |t: OffsetDateTime| {
+        map::parse_day(&map::format_local_time(t, tz)[..10]).unwrap_or(t.date())
+    };
+    CountedWindow {
+        from: local_day_bounds(local_day(from), tz).0,
+        to: local_day_bounds(local_day(last_second_before(to)), tz).1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -173,6 +200,41 @@ mod tests {
         assert_eq!(
             last_second_before(datetime!(2026-05-02 00:00:00.5 UTC)),
             datetime!(2026-05-02 00:00:00 UTC)
+        );
+    }
+
+    #[test]
+    fn the_counted_window_is_every_local_day_the_request_touches() {
+        let tz = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
+        // The example: 11-01 to 11-03 UTC is 11-01 08:00 to 11-03 08:00 in UTC+8, so
+        // 911 counts its whole days 11-01, 11-02 and 11-03.
+        let w = counted_window(
+            datetime!(2026-11-01 0:00 UTC),
+            datetime!(2026-11-03 0:00 UTC),
+            &tz,
+        );
+        assert_eq!(w.from, datetime!(2026-10-31 16:00 UTC));
+        assert_eq!(w.to, datetime!(2026-11-03 16:00 UTC));
+        let (start, end) = local_day_bounds(time::macros::date!(2026 - 11 - 02), &tz);
+        assert_eq!(
+            (start, end),
+            (
+                datetime!(2026-11-01 16:00 UTC),
+                datetime!(2026-11-02 16:00 UTC)
+            )
+        );
+        // A window on local day boundaries is counted as asked.
+        let exact = counted_window(
+            datetime!(2026-10-31 16:00 UTC),
+            datetime!(2026-11-01 16:00 UTC),
+            &tz,
+        );
+        assert_eq!(
+            (exact.from, exact.to),
+            (
+                datetime!(2026-10-31 16:00 UTC),
+                datetime!(2026-11-01 16:00 UTC)
+            )
         );
     }
 }

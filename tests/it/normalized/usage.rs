@@ -283,3 +283,76 @@ async fn usage_without_an_account_sums_every_account() {
 fn urlencode(value: &str) -> String {
     value.replace('+', "%2B").replace(':', "%3A")
 }
+
+#[tokio::test]
+async fn every_row_says_what_it_counted_and_911_widens_to_whole_local_days() {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    // Two UTC days ending at a UTC midnight, as in the issue: 911 (UTC+8 here) counts every
+    // local day the window touches, whole, so its rows run one local day further.
+    let day = (OffsetDateTime::now_utc() - time::Duration::days(6)).date();
+    let from = day.midnight().assume_utc();
+    let to = from + time::Duration::days(2);
+    let body = gateway_usage(
+        &app,
+        &format!(
+            "group_by=day&from={}&to={}",
+            urlencode(&rfc3339(from)),
+            urlencode(&rfc3339(to))
+        ),
+    )
+    .await;
+    let time = |v: &Value| OffsetDateTime::parse(v.as_str().unwrap(), &Rfc3339).unwrap();
+    let windows = body["windows"].as_array().unwrap();
+    let nine11 = windows.iter().find(|w| w["account"] == "911proxy").unwrap();
+    assert_eq!(time(&nine11["requested"]["from"]), from);
+    assert_eq!(
+        time(&nine11["counted"]["from"]),
+        from - time::Duration::hours(8)
+    );
+    assert_eq!(
+        time(&nine11["counted"]["to"]),
+        to + time::Duration::hours(16)
+    );
+    assert_eq!(nine11["widened"], true);
+    let helodata = windows.iter().find(|w| w["account"] == "helodata").unwrap();
+    assert_eq!(
+        (
+            time(&helodata["counted"]["from"]),
+            time(&helodata["counted"]["to"])
+        ),
+        (from, to)
+    );
+    assert_eq!(helodata["widened"], false);
+    let mut nine11_days = Vec::new();
+    for row in body["rows"].as_array().unwrap() {
+        let d = time::Date::parse(
+            row["day"].as_str().unwrap(),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap();
+        let (start, end) = (time(&row["period_start"]), time(&row["period_end"]));
+        if row["account"] == "911proxy" {
+            nine11_days.push(d);
+            // A 911 day is a local (UTC+8) day.
+            assert_eq!(
+                start,
+                d.midnight().assume_utc() - time::Duration::hours(8),
+                "{row}"
+            );
+            assert_eq!(end - start, time::Duration::days(1));
+        } else {
+            assert_eq!(start, d.midnight().assume_utc(), "{row}");
+            assert!(start >= from && end <= to, "{row}");
+        }
+    }
+    assert!(!nine11_days.is_empty());
+    assert!(
+        nine11_days
+            .iter()
+            .all(|d| *d >= day && *d <= day + time::Duration::days(2))
+    );
+    assert!(
+        nine11_days.contains(&(day + time::Duration::days(2))),
+        "the third local day is counted: {nine11_days:?}"
+    );
+}

@@ -171,6 +171,8 @@ pub fn usage_row(account: &str, row: &wire::TrafficRow) -> UsageRow {
         bytes_out: Some(row.bytes_out),
         requests: row.requests,
         errors: row.errors,
+        period_start: None,
+        period_end: None,
     }
 }
 

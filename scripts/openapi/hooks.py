@@ -17,7 +17,7 @@ In schema-valid (positive) cases only:
   911, a chosen password on helodata. Sending them is answered 501 unsupported_by_provider on
   purpose (tested in tests/it/normalized); left in, they would be the only 5xx of the run.
 - Operations only some accounts offer (`OPERATION_CAPABILITY`: extraction on 911Proxy,
-  sessions, request samples and IP batch changes on helodata) go to an account that offers them, as a client
+  sessions, request samples, IP batch changes and detailed usage on helodata) go to an account that offers them, as a client
   reading `GET /v1/providers` would; elsewhere they are 501 on purpose (tested in
   tests/it/normalized/extract.rs and sessions.rs).
 - `cursor` is dropped: a cursor is an opaque token that only the API issues (`next_cursor`);
@@ -199,8 +199,17 @@ OPERATION_CAPABILITY = {
 }
 
 
+DETAIL_GROUPINGS = {"hour", "region", "asn", "tag", "ip", "ip_batch"}
+
+
 def _to_able_account(case, path, method):
     capability = OPERATION_CAPABILITY.get((path, method))
+    query = case.query or {}
+    if path == "/v1/usage" and (
+        query.get("group_by") in DETAIL_GROUPINGS or "region" in query or "tag" in query
+    ):
+        # Detailed usage is a capability of some accounts (helodata), as GET /v1/providers says.
+        capability = "usage.detail"
     if capability is None:
         return
     able = [a for a in ACCOUNTS if capability in CAPABILITIES.get(a, [])]

@@ -46,6 +46,10 @@ pub enum CapabilityName {
     /// `GET /v1/usage`.
     #[serde(rename = "usage.get")]
     Usage,
+    /// `GET /v1/usage` with a detailed grouping (hour, region, asn, tag, ip, ip_batch) or a
+    /// region or tag filter.
+    #[serde(rename = "usage.detail")]
+    UsageDetail,
     /// `GET /v1/account`.
     #[serde(rename = "account.get")]
     Account,
@@ -123,6 +127,7 @@ impl From<Capability> for CapabilityName {
             Capability::RotatePassword => CapabilityName::RotatePassword,
             Capability::DeleteProxyUser => CapabilityName::DeleteProxyUser,
             Capability::Usage => CapabilityName::Usage,
+            Capability::UsageDetail => CapabilityName::UsageDetail,
             Capability::Account => CapabilityName::Account,
             Capability::Packages => CapabilityName::Packages,
             Capability::PackageSummary => CapabilityName::PackageSummary,

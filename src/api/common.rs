@@ -453,6 +453,7 @@ mod tests {
             Capability::RotatePassword,
             Capability::DeleteProxyUser,
             Capability::Usage,
+            Capability::UsageDetail,
             Capability::Account,
             Capability::Packages,
             Capability::PackageSummary,

@@ -29,6 +29,18 @@ pub enum GroupByName {
     ProxyUser,
     /// One row per product.
     Product,
+    /// One row per hour (helodata residential and mobile; 501 on 911Proxy).
+    Hour,
+    /// One row per exit country (helodata residential and mobile; 501 on 911Proxy).
+    Region,
+    /// One row per exit ASN (helodata residential and mobile; 501 on 911Proxy).
+    Asn,
+    /// One row per request tag (helodata residential and mobile; 501 on 911Proxy).
+    Tag,
+    /// One row per static IP (helodata ISP; 501 on 911Proxy).
+    Ip,
+    /// One row per IP batch (helodata ISP; 501 on 911Proxy).
+    IpBatch,
 }
 
 impl From<GroupByName> for UsageGroupBy {
@@ -37,6 +49,12 @@ impl From<GroupByName> for UsageGroupBy {
             GroupByName::Day => UsageGroupBy::Day,
             GroupByName::ProxyUser => UsageGroupBy::ProxyUser,
             GroupByName::Product => UsageGroupBy::Product,
+            GroupByName::Hour => UsageGroupBy::Hour,
+            GroupByName::Region => UsageGroupBy::Region,
+            GroupByName::Asn => UsageGroupBy::Asn,
+            GroupByName::Tag => UsageGroupBy::Tag,
+            GroupByName::Ip => UsageGroupBy::Ip,
+            GroupByName::IpBatch => UsageGroupBy::IpBatch,
         }
     }
 }
@@ -65,6 +83,12 @@ pub struct UsageParams {
     pub proxy_user: Option<String>,
     /// Grouping; absent gives one total row per account.
     pub group_by: Option<GroupByName>,
+    /// Only traffic exiting in this country (helodata residential and mobile; 501 on 911Proxy).
+    #[param(pattern = "^[A-Za-z]{2}$", example = "US")]
+    pub region: Option<String>,
+    /// Only traffic with this `X-Helodata-Tag` (helodata; 501 on 911Proxy).
+    #[param(pattern = "^[a-z0-9_-]{1,64}$", example = "crawler")]
+    pub tag: Option<String>,
 }
 
 /// One row of usage.
@@ -84,6 +108,28 @@ pub struct UsageRowView {
     /// The product (group_by=product).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<ProductName>,
+    /// The hour (group_by=hour), UTC.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option",
+        default
+    )]
+    pub hour: Option<OffsetDateTime>,
+    /// The exit country (group_by=region).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The exit ASN (group_by=asn).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asn: Option<String>,
+    /// The request tag (group_by=tag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// The static IP (group_by=ip).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The IP batch (group_by=ip_batch), `<account>:bat_…`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_batch: Option<String>,
     /// Total bytes (in + out; 911 KB × 1024).
     pub bytes: u64,
     /// Bytes in, where the provider reports it (helodata).
@@ -133,9 +179,22 @@ fn format_day(day: Date) -> String {
     day.format(format).unwrap_or_default()
 }
 
-impl From<UsageRow> for UsageRowView {
-    fn from(row: UsageRow) -> Self {
+impl UsageRowView {
+    fn from_domain(row: UsageRow, group_by: Option<GroupByName>) -> Self {
+        let group = |g: GroupByName| {
+            if group_by == Some(g) {
+                row.group.clone()
+            } else {
+                None
+            }
+        };
         UsageRowView {
+            hour: row.hour,
+            region: group(GroupByName::Region),
+            asn: group(GroupByName::Asn),
+            tag: group(GroupByName::Tag),
+            ip: group(GroupByName::Ip),
+            ip_batch: group(GroupByName::IpBatch),
             account: row.account,
             day: row.day.map(format_day),
             proxy_user: row.proxy_user.map(|id| id.to_string()),
@@ -220,6 +279,26 @@ pub async fn get_usage(
                 )
             })?,
     };
+    if let Some(region) = &params.region
+        && (region.len() != 2 || !region.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        return Err(ApiError::invalid_argument(
+            "region",
+            "region is an ISO 3166-1 alpha-2 code (e.g. US)",
+        ));
+    }
+    if let Some(tag) = &params.tag
+        && (tag.is_empty()
+            || tag.len() > 64
+            || !tag
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'))
+    {
+        return Err(ApiError::invalid_argument(
+            "tag",
+            "tag is 1-64 characters of a-z 0-9 _ - (X-Helodata-Tag)",
+        ));
+    }
     let proxy_user = params
         .proxy_user
         .as_deref()
@@ -235,13 +314,19 @@ pub async fn get_usage(
         product: params.product.map(Into::into),
         proxy_user,
         group_by: params.group_by.map(Into::into),
+        region: params.region.clone(),
+        tag: params.tag.clone(),
     };
     let report = service::usage(&state.providers, principal, request).await?;
     Ok(Json(UsageReportView {
         from,
         to,
         group_by: params.group_by,
-        rows: report.rows.into_iter().map(UsageRowView::from).collect(),
+        rows: report
+            .rows
+            .into_iter()
+            .map(|r| UsageRowView::from_domain(r, params.group_by))
+            .collect(),
         total_bytes: report.total_bytes,
         windows: report
             .windows

@@ -56,6 +56,9 @@ pub enum Capability {
     DeleteProxyUser,
     /// `GET /v1/usage`.
     Usage,
+    /// `GET /v1/usage` grouped by hour, region, ASN, tag, IP or IP batch, or filtered by
+    /// region or tag.
+    UsageDetail,
     /// `GET /v1/account`.
     Account,
     /// `GET /v1/packages`.
@@ -114,6 +117,7 @@ impl Capability {
             Capability::RotatePassword => "proxy_users.rotate_password",
             Capability::DeleteProxyUser => "proxy_users.delete",
             Capability::Usage => "usage.get",
+            Capability::UsageDetail => "usage.detail",
             Capability::Account => "account.get",
             Capability::Packages => "packages.list",
             Capability::PackageSummary => "packages.summary",

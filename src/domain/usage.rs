@@ -15,6 +15,18 @@ pub enum UsageGroupBy {
     ProxyUser,
     /// One row per product.
     Product,
+    /// One row per hour (helodata residential and mobile).
+    Hour,
+    /// One row per exit country (helodata residential and mobile).
+    Region,
+    /// One row per exit ASN (helodata residential and mobile).
+    Asn,
+    /// One row per request tag (helodata residential and mobile).
+    Tag,
+    /// One row per static IP (helodata ISP).
+    Ip,
+    /// One row per IP batch (helodata ISP).
+    IpBatch,
 }
 
 impl UsageGroupBy {
@@ -24,7 +36,21 @@ impl UsageGroupBy {
             UsageGroupBy::Day => "day",
             UsageGroupBy::ProxyUser => "proxy_user",
             UsageGroupBy::Product => "product",
+            UsageGroupBy::Hour => "hour",
+            UsageGroupBy::Region => "region",
+            UsageGroupBy::Asn => "asn",
+            UsageGroupBy::Tag => "tag",
+            UsageGroupBy::Ip => "ip",
+            UsageGroupBy::IpBatch => "ip_batch",
         }
+    }
+
+    /// Whether the grouping is one of the detailed ones only some providers report.
+    pub fn is_detail(self) -> bool {
+        !matches!(
+            self,
+            UsageGroupBy::Day | UsageGroupBy::ProxyUser | UsageGroupBy::Product
+        )
     }
 }
 
@@ -41,6 +67,10 @@ pub struct UsageQuery {
     pub proxy_user: Option<ProxyUserId>,
     /// Grouping; `None` gives one total row.
     pub group_by: Option<UsageGroupBy>,
+    /// Only traffic exiting in this country (ISO code), where the provider filters by it.
+    pub region: Option<String>,
+    /// Only traffic carrying this request tag, where the provider filters by it.
+    pub tag: Option<String>,
 }
 
 /// One row of usage. Counters the provider does not report are `None`.
@@ -54,6 +84,11 @@ pub struct UsageRow {
     pub proxy_user: Option<ProxyUserId>,
     /// The product, when grouped by product.
     pub product: Option<Product>,
+    /// The hour, when grouped by hour (UTC).
+    pub hour: Option<OffsetDateTime>,
+    /// The value of a detailed grouping (region, ASN, tag, IP, IP batch), as the provider
+    /// writes it.
+    pub group: Option<String>,
     /// Total bytes (in + out).
     pub bytes: u64,
     /// Bytes received by the proxy user, where reported.
@@ -89,6 +124,8 @@ impl UsageRow {
             day: None,
             proxy_user: None,
             product: None,
+            hour: None,
+            group: None,
             bytes,
             bytes_in: None,
             bytes_out: None,

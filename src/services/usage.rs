@@ -9,6 +9,7 @@ use crate::domain::api_keys::Principal;
 use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::domain::usage::{CountedWindow, UsageGroupBy, UsageQuery, UsageRow};
+use crate::providers::Capability;
 use crate::providers::registry::Registry;
 use crate::services::ServiceError;
 
@@ -30,6 +31,20 @@ pub struct UsageRequest {
     pub proxy_user: Option<ProxyUserId>,
     /// Grouping.
     pub group_by: Option<UsageGroupBy>,
+    /// Exit-country filter (ISO code).
+    pub region: Option<String>,
+    /// Request-tag filter.
+    pub tag: Option<String>,
+}
+
+impl UsageRequest {
+    /// Whether it asks for what only some providers report (a detailed grouping, a region or
+    /// tag filter).
+    pub fn wants_detail(&self) -> bool {
+        self.group_by.is_some_and(UsageGroupBy::is_detail)
+            || self.region.is_some()
+            || self.tag.is_some()
+    }
 }
 
 /// Rows and their total.
@@ -87,6 +102,14 @@ pub async fn usage(
                 UnknownAccount::InvalidArgument("proxy_user"),
             )?]
         }
+        // Detailed usage over "every account" covers the accounts that report it; an account
+        // named explicitly that cannot answers 501.
+        None if request.accounts.is_empty() && request.wants_detail() => {
+            select_accounts(registry, principal, &[])?
+                .into_iter()
+                .filter(|a| a.adapter.capabilities().contains(&Capability::UsageDetail))
+                .collect()
+        }
         None => select_accounts(registry, principal, &request.accounts)?,
     };
     let query = UsageQuery {
@@ -95,6 +118,8 @@ pub async fn usage(
         product: request.product,
         proxy_user: request.proxy_user.clone(),
         group_by: request.group_by,
+        region: request.region.clone(),
+        tag: request.tag.clone(),
     };
     let calls = accounts.iter().map(|account| {
         let query = &query;

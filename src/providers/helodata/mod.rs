@@ -72,6 +72,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::RotatePassword,
     Capability::DeleteProxyUser,
     Capability::Usage,
+    Capability::UsageDetail,
     Capability::Account,
     Capability::Packages,
     Capability::PackageSummary,

@@ -32,31 +32,109 @@ impl HelodataAdapter {
             return Ok(Vec::new());
         }
         let account = self.account();
+        // A region or tag filter, and the detailed groupings, exist for the gateway products
+        // (residential, mobile) or for ISP only (§5.6): other products are left out, and a
+        // product asked for by name that cannot answer is the caller's error.
+        let gateway_only = query.region.is_some()
+            || query.tag.is_some()
+            || query.group_by.is_some_and(|g| {
+                matches!(
+                    g,
+                    UsageGroupBy::Hour
+                        | UsageGroupBy::Region
+                        | UsageGroupBy::Asn
+                        | UsageGroupBy::Tag
+                )
+            });
+        let isp_only = matches!(
+            query.group_by,
+            Some(UsageGroupBy::Ip | UsageGroupBy::IpBatch)
+        );
+        if gateway_only && isp_only {
+            return Err(ProviderError::invalid(
+                "group_by",
+                "helodata groups ISP traffic by ip or ip_batch, and filters only gateway traffic \
+                 by region or tag",
+            ));
+        }
+        let products: Vec<Product> = products
+            .into_iter()
+            .filter(|p| {
+                if gateway_only {
+                    *p != Product::Isp
+                } else if isp_only {
+                    *p == Product::Isp
+                } else {
+                    true
+                }
+            })
+            .collect();
+        if products.is_empty() {
+            return Err(ProviderError::invalid(
+                if query.product.is_some() {
+                    "product"
+                } else {
+                    "group_by"
+                },
+                "helodata reports that grouping or filter for residential and mobile (hour, region, \
+                 asn, tag) or for isp (ip, ip_batch) only",
+            ));
+        }
         let dim = match query.group_by {
             Some(UsageGroupBy::ProxyUser) => return self.usage_by_user(query, &products).await,
             Some(UsageGroupBy::Day) => Some("day"),
+            Some(UsageGroupBy::Hour) => Some("hour"),
+            Some(UsageGroupBy::Region) => Some("region"),
+            Some(UsageGroupBy::Asn) => Some("asn"),
+            Some(UsageGroupBy::Tag) => Some("tag"),
+            Some(UsageGroupBy::Ip) => Some("ip"),
+            Some(UsageGroupBy::IpBatch) => Some("batch"),
             Some(UsageGroupBy::Product) | None => None,
         };
         let calls = products
             .iter()
             .map(|p| async move { self.traffic(*p, query, dim).await.map(|rows| (*p, rows)) });
         let results = try_join_all(calls).await?;
-        let mut rows: BTreeMap<(Option<time::Date>, Option<Product>), UsageRow> = BTreeMap::new();
+        type Key = (Option<time::Date>, Option<Product>, Option<String>);
+        let mut rows: BTreeMap<Key, UsageRow> = BTreeMap::new();
         for (product, product_rows) in &results {
             for row in product_rows {
                 let day = match dim {
-                    Some(_) => {
+                    Some("day") => {
                         Some(row.day.as_deref().and_then(map::parse_day).ok_or_else(|| {
                             client::malformed(200, None, "a traffic row grouped by day has no day")
                         })?)
                     }
-                    None => None,
+                    _ => None,
+                };
+                let group = match query.group_by {
+                    Some(UsageGroupBy::Hour) => row.hour.clone(),
+                    Some(UsageGroupBy::Region) => {
+                        row.region.as_ref().map(|r| r.to_ascii_uppercase())
+                    }
+                    Some(UsageGroupBy::Asn) => row.asn.map(|a| a.to_string()),
+                    Some(UsageGroupBy::Tag) => row.tag.clone(),
+                    Some(UsageGroupBy::Ip) => row.ip.clone(),
+                    Some(UsageGroupBy::IpBatch) => {
+                        row.batch.as_ref().map(|b| format!("{account}:{b}"))
+                    }
+                    _ => None,
                 };
                 let product = (query.group_by == Some(UsageGroupBy::Product)).then_some(*product);
-                rows.entry((day, product))
+                let hour = (query.group_by == Some(UsageGroupBy::Hour))
+                    .then(|| map::parse_time_opt(row.hour.as_deref()))
+                    .flatten();
+                let detail = query.group_by.is_some_and(UsageGroupBy::is_detail);
+                rows.entry((day, product, group.clone()))
                     .or_insert_with(|| UsageRow {
                         day,
                         product,
+                        hour,
+                        group: if detail && query.group_by != Some(UsageGroupBy::Hour) {
+                            group
+                        } else {
+                            None
+                        },
                         ..map::zero_row(account)
                     })
                     .absorb(&map::usage_row(account, row));
@@ -86,6 +164,12 @@ impl HelodataAdapter {
         }
         if let Some(user) = &query.proxy_user {
             params.push(("subuser", user.upstream.clone()));
+        }
+        if let Some(region) = &query.region {
+            params.push(("region", region.to_ascii_lowercase()));
+        }
+        if let Some(tag) = &query.tag {
+            params.push(("tag", tag.clone()));
         }
         let json = require_json(
             self.client

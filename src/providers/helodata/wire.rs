@@ -182,6 +182,21 @@ pub struct TrafficRow {
     /// ISP `group_by=batch` key, `bat_…` [I].
     #[serde(default)]
     pub batch: Option<String>,
+    /// `group_by=hour` key, RFC 3339.
+    #[serde(default)]
+    pub hour: Option<String>,
+    /// `group_by=region` key, an ISO country code.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// `group_by=asn` key.
+    #[serde(default)]
+    pub asn: Option<u64>,
+    /// `group_by=tag` key (`null` for untagged traffic).
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// ISP `group_by=ip` key.
+    #[serde(default)]
+    pub ip: Option<String>,
     pub bytes_in: u64,
     pub bytes_out: u64,
     #[serde(default)]

@@ -7,7 +7,7 @@ use super::wire::{self, ListData, UsageDay};
 use super::{Nine11Adapter, USAGE_CONCURRENCY, map};
 use crate::domain::proxy_users::ProxyUserId;
 use crate::domain::usage::{CountedWindow, UsageGroupBy, UsageQuery, UsageRow};
-use crate::providers::{FailureKind, ProviderError, UpstreamFailure};
+use crate::providers::{Capability, FailureKind, ProviderError, UpstreamFailure};
 
 impl Nine11Adapter {
     /// `user-usage-flow/total` over `[from, to)`: times sent as `Y-m-d H:i:s` in the account's
@@ -20,6 +20,16 @@ impl Nine11Adapter {
     ) -> Result<Vec<UsageRow>, ProviderError> {
         if query.to <= query.from {
             return Err(ProviderError::invalid("to", "must be after from"));
+        }
+        if query.group_by.is_some_and(UsageGroupBy::is_detail)
+            || query.region.is_some()
+            || query.tag.is_some()
+        {
+            return Err(ProviderError::unsupported_because(
+                Capability::UsageDetail,
+                "911Proxy reports daily traffic per proxy user and product only: no hours, \
+                 regions, ASNs, tags, IPs or batches",
+            ));
         }
         let nothing = || match query.group_by {
             None => vec![self.row(0)],
@@ -83,6 +93,14 @@ impl Nine11Adapter {
                 }
                 Ok(rows)
             }
+            Some(
+                UsageGroupBy::Hour
+                | UsageGroupBy::Region
+                | UsageGroupBy::Asn
+                | UsageGroupBy::Tag
+                | UsageGroupBy::Ip
+                | UsageGroupBy::IpBatch,
+            ) => Ok(nothing()),
             Some(UsageGroupBy::ProxyUser) => {
                 let names: Vec<String> = match username {
                     Some(name) => vec![name.to_string()],

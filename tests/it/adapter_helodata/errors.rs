@@ -84,6 +84,8 @@ async fn kyc_required_is_forbidden_in_either_spelling() {
                     product: Some(proxy_gateway::domain::products::Product::Mobile),
                     proxy_user: None,
                     group_by: None,
+                    region: None,
+                    tag: None,
                 })
                 .await
                 .expect_err("refused"),

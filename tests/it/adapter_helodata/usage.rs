@@ -31,6 +31,8 @@ fn query(group_by: Option<UsageGroupBy>) -> UsageQuery {
         product: None,
         proxy_user: None,
         group_by,
+        region: None,
+        tag: None,
     }
 }
 
@@ -308,6 +310,8 @@ async fn a_window_without_traffic_totals_zero() {
             product: None,
             proxy_user: None,
             group_by: None,
+            region: None,
+            tag: None,
         })
         .await
         .expect("usage");

@@ -50,6 +50,8 @@ async fn every_call_carries_the_bearer_token_and_nothing_else_does() {
         product: None,
         proxy_user: None,
         group_by: None,
+        region: None,
+        tag: None,
     })
     .await
     .expect("usage");

@@ -20,6 +20,8 @@ fn week(group_by: Option<UsageGroupBy>) -> UsageQuery {
         product: None,
         proxy_user: None,
         group_by,
+        region: None,
+        tag: None,
     }
 }
 

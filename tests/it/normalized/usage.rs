@@ -356,3 +356,121 @@ async fn every_row_says_what_it_counted_and_911_widens_to_whole_local_days() {
         "the third local day is counted: {nine11_days:?}"
     );
 }
+
+#[tokio::test]
+async fn detailed_groupings_come_from_helodata_and_are_501_on_911() {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    let to = OffsetDateTime::now_utc().date().midnight().assume_utc();
+    let from = to - time::Duration::days(3);
+    let window = format!(
+        "from={}&to={}",
+        urlencode(&rfc3339(from)),
+        urlencode(&rfc3339(to))
+    );
+    let total = gateway_usage(
+        &app,
+        &format!("account=helodata&product=residential&{window}"),
+    )
+    .await;
+    for (group_by, field) in [
+        ("region", "region"),
+        ("asn", "asn"),
+        ("tag", "tag"),
+        ("hour", "hour"),
+    ] {
+        let body = gateway_usage(
+            &app,
+            &format!("account=helodata&product=residential&group_by={group_by}&{window}"),
+        )
+        .await;
+        let rows = body["rows"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{group_by}");
+        // The same traffic, split another way.
+        assert_eq!(body["total_bytes"], total["total_bytes"], "{group_by}");
+        if group_by != "tag" {
+            assert!(
+                rows.iter().all(|r| r.get(field).is_some()),
+                "{group_by}: {rows:?}"
+            );
+        }
+    }
+    let regions = gateway_usage(
+        &app,
+        &format!("account=helodata&product=residential&group_by=region&{window}"),
+    )
+    .await;
+    assert!(regions["rows"].as_array().unwrap().iter().all(|r| {
+        r["region"].as_str().unwrap().len() == 2
+            && r["region"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .all(|c| c.is_ascii_uppercase())
+    }));
+    let us_only = gateway_usage(
+        &app,
+        &format!("account=helodata&product=residential&region=us&{window}"),
+    )
+    .await;
+    let us_row = regions["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == "US")
+        .unwrap();
+    assert_eq!(us_only["total_bytes"], us_row["bytes"]);
+    let batches = gateway_usage(
+        &app,
+        &format!("account=helodata&group_by=ip_batch&{window}"),
+    )
+    .await;
+    assert!(
+        batches["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ip_batch"].as_str().unwrap().starts_with("helodata:bat_"))
+    );
+    // Over every account, detailed usage covers the accounts that report it.
+    let everywhere = gateway_usage(&app, &format!("group_by=region&{window}")).await;
+    assert!(
+        everywhere["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["account"] == "helodata")
+    );
+    assert_eq!(everywhere["windows"].as_array().unwrap().len(), 1);
+    // Rules: ISP has no regions; a bad region; 911 has none of it.
+    for (query, status, field) in [
+        (
+            format!("account=helodata&product=isp&group_by=region&{window}"),
+            400,
+            Some("product"),
+        ),
+        (
+            format!("account=helodata&region=usa&{window}"),
+            400,
+            Some("region"),
+        ),
+        (
+            format!("account=911proxy&group_by=hour&{window}"),
+            501,
+            None,
+        ),
+        (format!("account=911proxy&tag=crawler&{window}"), 501, None),
+    ] {
+        let (got, body) = problem(
+            app.admin(Method::GET, &format!("/v1/usage?{query}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (got, body["field"].as_str()),
+            (status, field),
+            "{query}: {body}"
+        );
+    }
+}

@@ -166,6 +166,8 @@ pub fn usage_row(account: &str, row: &wire::TrafficRow) -> UsageRow {
         day: None,
         proxy_user: None,
         product: None,
+        hour: None,
+        group: None,
         bytes: row.bytes_in.saturating_add(row.bytes_out),
         bytes_in: Some(row.bytes_in),
         bytes_out: Some(row.bytes_out),

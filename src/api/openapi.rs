@@ -10,7 +10,7 @@ use crate::http::error::{ErrorCode, Problem, UpstreamProblem};
 #[openapi(
     info(
         title = "proxy-gateway",
-        description = "One normalized REST API over the management APIs of residential-proxy providers (helodata, 911Proxy). Errors are RFC 9457 problem details (application/problem+json) with a `code` from a closed catalogue.",
+        description = "One normalized REST API over the management APIs of residential-proxy providers (helodata, 911Proxy). Errors are RFC 9457 problem details (application/problem+json) with a `code` from a closed catalogue. Every operation routed to a provider declares `501 unsupported_by_provider`: an account whose provider cannot do the operation answers it, naming the operation and the account, while the same call on another account succeeds; `GET /v1/providers` lists each account's capabilities, so a client (or a test generator) can stay within them. A list over every account leaves out the accounts that lack the operation; naming such an account answers 501.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(super::docs::openapi_document, super::docs::docs_ui),

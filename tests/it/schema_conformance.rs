@@ -255,3 +255,42 @@ async fn an_audit_event_without_query_or_body_shows_request_null_as_the_document
         "request is declared nullable: {schema}"
     );
 }
+
+#[tokio::test]
+async fn every_operation_routed_to_a_provider_declares_501_and_the_document_says_why() {
+    let app = spawn_app(Db::Sqlite).await;
+    let spec: serde_json::Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let description = spec["info"]["description"].as_str().unwrap();
+    assert!(
+        description.contains(
+            "Every operation routed to a provider declares `501 unsupported_by_provider`"
+        )
+    );
+    // The gateway's own resources never reach a provider's capabilities.
+    let own = ["/v1/api-keys", "/v1/audit-events", "/v1/providers"];
+    let mut checked = 0;
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        if !path.starts_with("/v1/") || own.iter().any(|o| path.starts_with(o)) {
+            continue;
+        }
+        for (method, operation) in operations.as_object().unwrap() {
+            if !["get", "post", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            assert!(
+                operation["responses"].get("501").is_some(),
+                "{method} {path} does not declare 501"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 29, "{checked} operations");
+}

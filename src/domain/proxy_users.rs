@@ -45,7 +45,11 @@ impl FromStr for ProxyUserId {
             .split_once(':')
             .ok_or_else(|| "a proxy user id looks like <account>:<upstream id>".to_string())?;
         crate::domain::api_keys::validate_account_name(account)?;
-        if upstream.is_empty() || upstream.len() > 128 || upstream.chars().any(char::is_control) {
+        // Counted in characters, as the published pattern counts them.
+        if upstream.is_empty()
+            || upstream.chars().count() > 128
+            || upstream.chars().any(char::is_control)
+        {
             return Err(
                 "the upstream part of a proxy user id must be 1-128 printable characters"
                     .to_string(),
@@ -256,6 +260,14 @@ mod tests {
         assert_eq!(odd.upstream, "sub_1:x");
         assert!("nocolon".parse::<ProxyUserId>().is_err());
         assert!("Bad Account:x".parse::<ProxyUserId>().is_err());
+        // The upstream part is up to 128 characters, as the published pattern counts them.
+        let wide = format!("911proxy:{}", "é".repeat(128));
+        assert!(wide.parse::<ProxyUserId>().is_ok());
+        assert!(
+            format!("911proxy:{}", "é".repeat(129))
+                .parse::<ProxyUserId>()
+                .is_err()
+        );
         assert!("helodata:".parse::<ProxyUserId>().is_err());
     }
 

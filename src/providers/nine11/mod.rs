@@ -62,7 +62,7 @@ use crate::upstream::UpstreamClient;
 use client::Nine11Client;
 use snapshot::{Listing, Snapshot, Snapshots};
 use validate::ValidPatch;
-use wire::{AccountNames, ChangePassword, Summary, UserInfo};
+use wire::{AccountNames, ChangePassword, UserInfo};
 
 /// How long the old password keeps working after change-password: "there is a 5-minute
 /// waiting period after modification, during which the old password may still be used
@@ -75,10 +75,6 @@ pub const PACKAGE_PAGE_SIZE: u64 = 20;
 const MAX_PACKAGE_PAGES: u64 = 1_000;
 /// Usage calls in flight at once when grouping by proxy user.
 const USAGE_CONCURRENCY: usize = 4;
-/// `user-product/summary` is asked for type 9: of the two it accepts (9 and 12), 12 is not a
-/// product 911 sells proxy accounts for.
-const SUMMARY_PRODUCT_TYPE: i64 = 9;
-
 /// Everything the adapter publishes as supported.
 const CAPABILITIES: &[Capability] = &[
     Capability::ListProxyUsers,
@@ -450,14 +446,7 @@ impl ProviderAdapter for Nine11Adapter {
 
     /// `user-product/summary?product_type=9`, KB converted to bytes.
     async fn package_summary(&self) -> Result<PackageSummary, ProviderError> {
-        let (summary, raw) = self
-            .client
-            .get_as::<Summary>(
-                wire::PRODUCT_SUMMARY,
-                &[("product_type", SUMMARY_PRODUCT_TYPE.to_string())],
-            )
-            .await?;
-        Ok(map::package_summary(&summary, raw))
+        self.summary_of_every_type().await
     }
 
     async fn list_whitelist(

@@ -371,22 +371,54 @@ async fn packages_walk_every_page_and_expire_by_their_end() {
 }
 
 #[tokio::test]
-async fn the_package_summary_is_in_bytes() {
+async fn the_package_summary_is_in_bytes_and_covers_every_type() {
     let h = Harness::start().await;
     let s = h.adapter.package_summary().await.unwrap();
+    // Traffic figures: user-product/summary of types 9 and 12 (none of type 12 here).
     assert_eq!(s.total_bytes, Some(1_389_363_200 * 1024));
-    assert_eq!(s.total_count, Some(5));
     assert_eq!(s.remaining_bytes, Some(404_750_336 * 1024));
-    assert_eq!(s.active_count, Some(3));
     assert_eq!(s.used_bytes, Some(970_247_372 * 1024));
     assert_eq!(s.expiring_soon_bytes, Some(304_087_040 * 1024));
-    assert_eq!(s.expiring_soon_count, Some(1));
     assert_eq!(s.expired_bytes, Some(14_365_492 * 1024));
-    assert_eq!(s.expired_count, Some(2));
-    assert_eq!(s.provider_data["total"], 1_389_363_200u64);
-    let calls = h.calls().await;
-    assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0]["query_params"]["product_type"], "9");
+    assert_eq!(s.provider_data["summaries"]["9"]["total"], 1_389_363_200u64);
+    // Counts: the summary's five traffic packages, plus the IP packages it does not summarise.
+    let packages = h.adapter.packages().await.unwrap();
+    let others: Vec<_> = packages
+        .iter()
+        .filter(|p| !matches!(p.provider_data["product_type"].as_i64(), Some(9 | 12)))
+        .collect();
+    assert_eq!(others.len(), 4);
+    let active = others
+        .iter()
+        .filter(|p| matches!(p.status, PackageStatus::Active | PackageStatus::Ending))
+        .count() as u64;
+    let expired = others
+        .iter()
+        .filter(|p| p.status == PackageStatus::Expired)
+        .count() as u64;
+    assert_eq!(s.total_count, Some(5 + 4));
+    assert_eq!(s.active_count, Some(3 + active));
+    assert_eq!(s.expired_count, Some(2 + expired));
+    assert_eq!(s.provider_data["counted_from_the_package_list"], 4);
+    let summary_types: Vec<String> = h
+        .calls()
+        .await
+        .iter()
+        .filter(|c| {
+            c["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/user-product/summary"))
+        })
+        .map(|c| {
+            c["query_params"]["product_type"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut sorted = summary_types.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["12", "9"]);
 }
 
 #[tokio::test]

@@ -172,6 +172,29 @@ impl fmt::Display for Userinfo<'_> {
     }
 }
 
+/// The longest session id both grammars take (helodata §7.1: `[a-z0-9]`, at most 32).
+pub const MAX_SESSION_ID_LEN: usize = 32;
+
+/// Whether `id` is 1-32 characters of `a-z 0-9`, the session ids both providers take.
+pub fn is_session_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_SESSION_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// `value` lower-cased, if it is a non-empty slug of `a-z 0-9` (states and cities in both
+/// grammars: "lowercase slug, no spaces, no diacritics").
+pub fn slug(value: &str) -> Option<String> {
+    let lower = value.to_ascii_lowercase();
+    (!lower.is_empty()
+        && lower
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+    .then_some(lower)
+}
+
 /// A session id the gateway chooses: 12 characters of `[a-z0-9]`, valid for both providers.
 pub fn generate_session_id() -> String {
     use rand::RngExt;

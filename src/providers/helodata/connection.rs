@@ -7,7 +7,7 @@
 //! one and take no targeting (§7.2), so they have no connection string here.
 
 use crate::domain::connection::{
-    ConnectionRequest, ProxyConnection, ProxyProtocol, generate_session_id,
+    self, ConnectionRequest, ProxyConnection, ProxyProtocol, generate_session_id,
 };
 use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUser;
@@ -19,23 +19,15 @@ pub const GATEWAY_HOST: &str = "gate.helodata.io";
 pub const GATEWAY_PORT: u16 = 7777;
 /// The longest residential sticky session, in minutes (§7.1: "at most 30 for residential").
 pub const MAX_RESIDENTIAL_SESSION_MINUTES: u32 = 30;
-/// The longest session id (§7.1: `[a-z0-9]`, at most 32 characters).
-pub const MAX_SESSION_ID_LEN: usize = 32;
 
 /// A lowercase slug of `[a-z0-9]` (states, cities: "lowercase slug, no spaces, no diacritics").
 fn slug(field: &str, value: &str) -> Result<String, ProviderError> {
-    let lower = value.to_ascii_lowercase();
-    if lower.is_empty()
-        || !lower
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        return Err(ProviderError::invalid(
+    connection::slug(value).ok_or_else(|| {
+        ProviderError::invalid(
             field,
             format!("helodata takes {field} as a lowercase slug of a-z and 0-9 (e.g. ca, newyork)"),
-        ));
-    }
-    Ok(lower)
+        )
+    })
 }
 
 /// The connection for `user` as `request` asks; every documented limit is an error naming its
@@ -131,12 +123,7 @@ pub fn connection(
         }
         let id = match &session.id {
             Some(id) => {
-                let valid = !id.is_empty()
-                    && id.len() <= MAX_SESSION_ID_LEN
-                    && id
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-                if !valid {
+                if !connection::is_session_id(id) {
                     return Err(ProviderError::invalid(
                         "session.id",
                         "a helodata session id is 1-32 characters of a-z and 0-9",

@@ -9,7 +9,7 @@
 //! `us.911proxy.com:2600` (the one seen first) and SOCKS5 is refused (its port is unknown).
 
 use crate::domain::connection::{
-    ConnectionRequest, ProxyConnection, ProxyProtocol, generate_session_id,
+    self, ConnectionRequest, ProxyConnection, ProxyProtocol, generate_session_id,
 };
 use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUser;
@@ -21,22 +21,14 @@ pub const GATEWAY_HOST: &str = "us.911proxy.com";
 pub const GATEWAY_PORT: u16 = 2600;
 /// `life` bounds in minutes (the values seen).
 pub const SESSION_MINUTES: std::ops::RangeInclusive<u32> = 1..=60;
-/// The longest session id [INF].
-pub const MAX_SESSION_ID_LEN: usize = 32;
 
 fn slug(field: &str, value: &str) -> Result<String, ProviderError> {
-    let lower = value.to_ascii_lowercase();
-    if lower.is_empty()
-        || !lower
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        return Err(ProviderError::invalid(
+    connection::slug(value).ok_or_else(|| {
+        ProviderError::invalid(
             field,
-            format!("911Proxy takes {field} as a slug of a-z and 0-9 (e.g. california, newyork)"),
-        ));
-    }
-    Ok(lower)
+            format!("911Proxy takes {field} as a lowercase slug of a-z and 0-9 (e.g. california, newyork)"),
+        )
+    })
 }
 
 /// The connection for `user` as `request` asks; the password is the user's own (911 lists it).
@@ -119,12 +111,7 @@ pub fn connection(
         }
         let id = match &session.id {
             Some(id) => {
-                let valid = !id.is_empty()
-                    && id.len() <= MAX_SESSION_ID_LEN
-                    && id
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-                if !valid {
+                if !connection::is_session_id(id) {
                     return Err(ProviderError::invalid(
                         "session.id",
                         "a session id is 1-32 characters of a-z and 0-9",

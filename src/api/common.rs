@@ -243,6 +243,18 @@ pub const AUDIT_EVENT_ID_PATTERN: &str = "^aud_[0-9A-HJKMNP-TV-Z]{26}$";
 /// The alphabet of cursors (unpadded base64url).
 pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]+$";
 
+/// An ISO 3166-1 alpha-2 country code in any case, upper-cased; anything else is 400 naming
+/// `field`.
+pub fn country_code(field: &str, value: &str) -> Result<String, ApiError> {
+    if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(ApiError::invalid_argument(
+            field,
+            format!("{field} is an ISO 3166-1 alpha-2 code (e.g. US)"),
+        ));
+    }
+    Ok(value.to_ascii_uppercase())
+}
+
 /// A point in time given as a date (`2026-05-01`, midnight UTC) or an RFC 3339 time.
 pub struct DateOrDateTime;
 

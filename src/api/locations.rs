@@ -186,13 +186,7 @@ fn query(
 }
 
 fn country(country: &str) -> Result<String, ApiError> {
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(ApiError::invalid_argument(
-            "country",
-            "country is an ISO 3166-1 alpha-2 code (e.g. US)",
-        ));
-    }
-    Ok(country.to_ascii_uppercase())
+    super::common::country_code("country", country)
 }
 
 async fn list(

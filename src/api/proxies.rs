@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::common::{AccountName, ProviderName, ProxyUserIdText, RequestedProduct};
 use super::problems::{ReadErrors, WriteErrors};
-use super::proxy_users::Include;
+use super::proxy_users::{Include, wants_password};
 use crate::domain::api_keys::Scope;
 use crate::domain::connection::{
     ConnectionRequest, ExtractRequest, ListFormat, ProxyProtocol, SessionRequest, proxy_url,
@@ -164,16 +164,7 @@ pub async fn proxy_connection(
     ApiJson(body): ApiJson<ConnectionBody>,
 ) -> Result<Json<ProxyConnectionView>, ApiError> {
     let principal = caller.require(Scope::Read)?;
-    let with_password = match params.include {
-        None => false,
-        Some(Include::Password) if caller.0.scopes.allows(Scope::SecretsRead) => true,
-        Some(Include::Password) => {
-            return Err(ApiError::permission_denied(
-                "include=password needs the 'secrets:read' scope",
-            )
-            .with_field("include"));
-        }
-    };
+    let with_password = wants_password(&caller, params.include)?;
     let proxy_user: ProxyUserId = body
         .proxy_user
         .parse()

@@ -17,7 +17,7 @@ use super::common::{AccountName, CursorText, ProductName, RequestedProduct, Scop
 use super::packages::PackageView;
 use super::pagination::link_header;
 use super::problems::{ReadErrors, WriteErrors};
-use super::proxy_users::Include;
+use super::proxy_users::{Include, wants_password};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::pagination::{Cursor, page_limit};
@@ -241,16 +241,7 @@ pub async fn list_static_ips(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Read)?;
-    let with_password = match params.include {
-        None => false,
-        Some(Include::Password) if caller.0.scopes.allows(Scope::SecretsRead) => true,
-        Some(Include::Password) => {
-            return Err(ApiError::permission_denied(
-                "include=password needs the 'secrets:read' scope",
-            )
-            .with_field("include"));
-        }
-    };
+    let with_password = wants_password(&caller, params.include)?;
     let limit = page_limit(params.limit)
         .ok()
         .filter(|l| *l <= 100)
@@ -260,13 +251,8 @@ pub async fn list_static_ips(
         .as_deref()
         .map(ListCursor::decode_public)
         .transpose()?;
-    if let Some(c) = &params.country
-        && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()))
-    {
-        return Err(ApiError::invalid_argument(
-            "country",
-            "country is an ISO 3166-1 alpha-2 code (e.g. US)",
-        ));
+    if let Some(c) = &params.country {
+        super::common::country_code("country", c)?;
     }
     let query = StaticIpQuery {
         accounts: params.account,
@@ -308,13 +294,8 @@ pub async fn static_ip_availability(
     ApiQuery(params): ApiQuery<AvailabilityParams>,
 ) -> Result<Json<AvailabilityList>, ApiError> {
     let principal = caller.require(Scope::Read)?;
-    if let Some(c) = &params.country
-        && (c.len() != 2 || !c.bytes().all(|b| b.is_ascii_alphabetic()))
-    {
-        return Err(ApiError::invalid_argument(
-            "country",
-            "country is an ISO 3166-1 alpha-2 code (e.g. US)",
-        ));
+    if let Some(c) = &params.country {
+        super::common::country_code("country", c)?;
     }
     let rows = service::availability(
         &state.providers,

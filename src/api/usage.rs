@@ -279,13 +279,8 @@ pub async fn get_usage(
                 )
             })?,
     };
-    if let Some(region) = &params.region
-        && (region.len() != 2 || !region.bytes().all(|b| b.is_ascii_alphabetic()))
-    {
-        return Err(ApiError::invalid_argument(
-            "region",
-            "region is an ISO 3166-1 alpha-2 code (e.g. US)",
-        ));
+    if let Some(region) = &params.region {
+        super::common::country_code("region", region)?;
     }
     if let Some(tag) = &params.tag
         && (tag.is_empty()

@@ -78,7 +78,10 @@ pub struct GetParams {
     pub include: Option<Include>,
 }
 
-fn wants_password(caller: &Caller, include: Option<Include>) -> Result<bool, ApiError> {
+/// Whether a read asked for passwords and may see them (`include=password` needs
+/// `secrets:read`; asking without it is 403 naming `include`). Shared by every route that can
+/// show a password.
+pub(crate) fn wants_password(caller: &Caller, include: Option<Include>) -> Result<bool, ApiError> {
     match include {
         None => Ok(false),
         Some(Include::Password) => {

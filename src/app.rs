@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -19,6 +19,15 @@ use crate::services::key_cache::KeyCache;
 use crate::services::locations::LocationCache;
 use crate::sim::{SimHandle, SimOptions, SimProvider};
 use crate::store::{self, Store, StoreError};
+
+/// What the binary runs once the router is built, before the first request: `main` owns the
+/// global allocator, so it alone knows how to hand start-up's freed heap back to the system.
+static AFTER_START_UP: OnceLock<fn()> = OnceLock::new();
+
+/// Registers the hook run after start-up (once per process; a second registration is ignored).
+pub fn after_start_up(hook: fn()) {
+    let _ = AFTER_START_UP.set(hook);
+}
 
 /// Why the gateway could not start; printed as one line by `main`.
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +190,9 @@ impl App {
             audit_worker_settings(&self.state.config),
         );
         let router = crate::api::router(self.state);
+        if let Some(hook) = AFTER_START_UP.get() {
+            hook();
+        }
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
             self.listener,

@@ -10,8 +10,16 @@ use proxy_gateway::cli::{self, Cli};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Building the router and the OpenAPI document frees a few MB that mimalloc would otherwise
+/// keep in an idle process (it purges only when it is called again): 23.6 → about 20 MB idle.
+fn release_start_up_heap() {
+    // SAFETY: `mi_collect` takes no pointers and may be called from any thread at any time.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    proxy_gateway::app::after_start_up(release_start_up_heap);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

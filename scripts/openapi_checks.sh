@@ -6,7 +6,10 @@
 #      and a screenshot is kept;
 #   3. a Python client generated from the committed document by openapi-python-client lists
 #      proxy users and creates one;
-#   4. schemathesis (every check, every operation, the committed document) against the gateway.
+#   4. schemathesis (every check, every operation, the committed document) against the gateway;
+#   5. of the cases schemathesis generated as schema-valid, how many each operation accepted
+#      (acceptance.py): an operation refusing most of them fails, since its schema says less
+#      than its validation does.
 # The gateway is the real binary in sandbox mode (simulated helodata and 911Proxy in-process),
 # on a fresh SQLite store, with a random bootstrap admin key. The PyPI tools are pinned in
 # scripts/openapi/requirements.txt and constraints.txt and installed into .venv/openapi-checks.
@@ -66,7 +69,7 @@ done
 addr=$(grep -o 'listening on http://[0-9.:]*' "$OUT/gateway.log" | head -1 | sed 's|listening on http://||')
 [ -n "$addr" ] || fail "the gateway did not start listening within 60 s"
 base="http://$addr"
-read -r accounts admin_key_id capabilities < <(PGW_URL="$base" PGW_TOKEN="$token" python3 - <<'PY'
+read -r accounts admin_key_id capabilities products < <(PGW_URL="$base" PGW_TOKEN="$token" python3 - <<'PY'
 import json, os, urllib.request
 def get(path):
     request = urllib.request.Request(os.environ["PGW_URL"] + path,
@@ -75,8 +78,9 @@ def get(path):
 providers = get("/v1/providers")
 assert providers["sandbox"] is True, providers
 capabilities = {p["name"]: p["capabilities"] for p in providers["data"]}
+products = {p["name"]: p["products"] for p in providers["data"]}
 print(",".join(p["name"] for p in providers["data"]), get("/v1/api-keys")["data"][0]["id"],
-      json.dumps(capabilities, separators=(",", ":")))
+      json.dumps(capabilities, separators=(",", ":")), json.dumps(products, separators=(",", ":")))
 PY
 )
 echo "gateway $base (pid $gateway), sandbox accounts: $accounts, log: $OUT/gateway.log"
@@ -116,7 +120,7 @@ root=$(pwd)
 set +e
 # Run from $OUT: schemathesis keeps its crash cache (for `st replay`) in .schemathesis/ there.
 (cd "$OUT" && PGW_ST_ACCOUNTS="$accounts" PGW_ST_PROTECTED_KEY_ID="$admin_key_id" \
-  PGW_ST_CAPABILITIES="$capabilities" \
+  PGW_ST_CAPABILITIES="$capabilities" PGW_ST_PRODUCTS="$products" PGW_ST_TALLY="$OUT/accepted.jsonl" \
   SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$root/$HERE" \
   "$root/$VENV/bin/st" --config-file "$root/$HERE/schemathesis.toml" run "$root/$SPEC" --url "$base" \
   --header "Authorization: Bearer $token" --checks all --max-examples "$MAX_EXAMPLES" --seed "$SEED" \
@@ -138,4 +142,8 @@ cases=$(grep -A1 '^Test cases:' "$OUT/schemathesis.txt" | tail -1 | sed 's/^ *//
 echo "schemathesis totals: operations $operations; test cases: $cases; exit status $st_status"
 [ "$st_status" -eq 0 ] || fail "schemathesis found failures (see above; report in $OUT/schemathesis)"
 grep -q 'Selected: \([0-9]*\)/\1' "$OUT/schemathesis.txt" || fail "schemathesis did not select every operation"
+
+section "schema-valid cases accepted, per operation"
+"$VENV/bin/python" "$HERE/acceptance.py" "$OUT/accepted.jsonl" ||
+  fail "an operation refuses most of what its schema calls valid: the document is looser than the gateway"
 echo "openapi checks passed $(since)"

@@ -16,6 +16,12 @@ In schema-valid (positive) cases only:
   `GET /v1/providers` would (PGW_ST_CAPABILITIES): a traffic limit on helodata, rate caps on
   911, a chosen password on helodata. Sending them is answered 501 unsupported_by_provider on
   purpose (tested in tests/it/normalized); left in, they would be the only 5xx of the run.
+- Scoped ids (`proxy_user`, `ip_batch`: `<account>:<upstream id>`) in a query or a body are
+  aimed at a configured account, inside the `account` filter (or the body's account) and at
+  one account together, as a client's own ids would be; ids that agree but do not exist are
+  still sent (404).
+- Proxy-user creates ask only for products the account sells (GET /v1/providers lists them
+  per account) and choose a password only where the provider lets callers choose one.
 - Operations only some accounts offer (`OPERATION_CAPABILITY`: extraction on 911Proxy,
   sessions, request samples, IP batch changes and detailed usage on helodata) go to an account that offers them, as a client
   reading `GET /v1/providers` would; elsewhere they are 501 on purpose (tested in
@@ -39,8 +45,10 @@ tested in tests/it/api_keys.rs. The same check stays on for proxy users, which D
 """
 
 import datetime
+import ipaddress
 import json
 import os
+import random
 import uuid
 import zlib
 from urllib.parse import unquote
@@ -52,6 +60,8 @@ ACCOUNTS = [a for a in os.environ.get("PGW_ST_ACCOUNTS", "").split(",") if a]
 PROTECTED_KEY_ID = os.environ.get("PGW_ST_PROTECTED_KEY_ID")
 # {"account": ["proxy_users.list", ...]}, from GET /v1/providers.
 CAPABILITIES = json.loads(os.environ.get("PGW_ST_CAPABILITIES", "{}"))
+# {"account": ["residential", ...]}: the products each account offers, from GET /v1/providers.
+PRODUCTS = json.loads(os.environ.get("PGW_ST_PRODUCTS", "{}"))
 # Body fields of proxy-user writes that need a capability beyond the operation's own.
 FIELD_CAPABILITY = {
     "traffic_limit_bytes": "proxy_users.update.traffic_limit_bytes",
@@ -115,26 +125,31 @@ def _id_account(raw):
     return text.split(":", 1)[0] if ":" in text else None
 
 
-def _offered(account, fields, password_field):
+def _offered(account, fields):
     """`fields` without those the account's provider does not offer."""
     offered = CAPABILITIES.get(account)
     if offered is None or not isinstance(fields, dict):
         return fields
     needs = dict(FIELD_CAPABILITY)
-    if password_field:
-        needs["password"] = "proxy_users.update.password"
-    return {k: v for k, v in fields.items() if needs.get(k) is None or needs[k] in offered}
+    # A password the caller chooses, on create as on update (helodata issues its own).
+    needs["password"] = "proxy_users.update.password"
+    kept = {k: v for k, v in fields.items() if needs.get(k) is None or needs[k] in offered}
+    products = PRODUCTS.get(account)
+    if products and isinstance(kept.get("products"), list):
+        # Only products the account sells, as GET /v1/providers lists them.
+        kept["products"] = [p for p in kept["products"] if p in products] or products[:1]
+    return kept
 
 
 def _only_offered(case, path, method):
     body = case.body
     if path == "/v1/proxy-users" and method == "post" and isinstance(body, dict):
-        case.body = _offered(body.get("account"), body, password_field=False)
+        case.body = _offered(body.get("account"), body)
     elif path == "/v1/proxy-users/batch" and isinstance(body, dict) and isinstance(body.get("users"), list):
-        body["users"] = [_offered(body.get("account"), user, password_field=False) for user in body["users"]]
+        body["users"] = [_offered(body.get("account"), user) for user in body["users"]]
     elif path in PROXY_USER_PATHS and method in ("patch", "post") and isinstance(body, dict):
         account = _id_account((case.path_parameters or {}).get("id"))
-        trimmed = _offered(account, body, password_field=True)
+        trimmed = _offered(account, body)
         if method == "patch" and body and not trimmed:
             trimmed = {"status": "enabled"}  # the patch must still change something
         case.body = trimmed
@@ -167,9 +182,7 @@ def before_call(context, case, kwargs):
         if "account" in query:
             value = query["account"]
             query["account"] = [_account(v) for v in value] if isinstance(value, list) else _account(value)
-        if isinstance(query.get("proxy_user"), str) and ":" in query["proxy_user"]:
-            account, upstream = query["proxy_user"].split(":", 1)
-            query["proxy_user"] = _account(account) + ":" + upstream
+        _scoped_ids_to_accounts(query, query.get("account"))
         query.pop("cursor", None)
         if case.operation.path in ("/v1/usage", "/v1/audit-events"):
             # Both refuse a window whose end is not after its start (a rule across parameters).
@@ -177,13 +190,118 @@ def before_call(context, case, kwargs):
     body = case.body
     if isinstance(body, dict) and "account" in body:
         body["account"] = _account(body["account"])
+    if isinstance(body, dict):
+        _scoped_ids_to_accounts(body, body.get("account"))
     path, method = case.operation.path, case.operation.method.lower()
     if path in PROXY_USER_PATHS and params and _id_account(params.get("id")):
         # Account names need no percent-encoding, so the raw value starts with the name.
         account = _id_account(params["id"])
         params["id"] = _account(account) + params["id"][len(account):]
     _only_offered(case, path, method)
+    _scopes_offered(case, path, method)
     _to_able_account(case, path, method)
+
+
+# Ids that name their account (`<account>:<upstream id>`) in a query or a body.
+SCOPED_IDS = ("proxy_user", "ip_batch")
+
+
+def _rescope(value, account):
+    """A scoped id moved to `account` (its upstream part kept)."""
+    if isinstance(value, str) and ":" in value:
+        return account + ":" + value.split(":", 1)[1]
+    return value
+
+
+def _scoped_ids_to_accounts(container, accounts):
+    """Scoped ids aimed at a configured account, inside the `account` filter or body account
+    when there is one, and all at the same account: a client knows which account its ids
+    belong to, and a proxy user of one account never filters another's entries (those rules
+    across fields are 400 with `field`, tested in tests/it/normalized)."""
+    if isinstance(accounts, str):
+        accounts = [accounts]
+    if not isinstance(accounts, list):
+        accounts = []
+    chosen = None
+    for field in SCOPED_IDS:
+        value = container.get(field)
+        if not (isinstance(value, str) and ":" in value):
+            continue
+        if chosen is None:
+            chosen = _account(value.split(":", 1)[0])
+            if accounts and chosen not in accounts:
+                chosen = accounts[0]
+        container[field] = _rescope(value, chosen)
+
+
+# Scoped ids that only some accounts have, per path (GET /v1/providers says which): where a
+# whitelist entry may live, and IP batches.
+WHITELIST_SCOPES = {
+    "proxy_user": "whitelist_entries.scope.proxy_user",
+    "ip_batch": "whitelist_entries.scope.ip_batch",
+}
+SCOPE_CAPABILITY = {
+    "/v1/whitelist-entries": WHITELIST_SCOPES,
+    "/v1/whitelist-entries/quota": WHITELIST_SCOPES,
+    "/v1/static-ips": {"ip_batch": "ip_batches.refresh"},
+}
+
+
+# The IPv4 blocks reserved for documentation (RFC 5737): addresses no real client has.
+DOCUMENTATION_NETS = ("192.0.2", "198.51.100", "203.0.113")
+# Seeded, so a run's addresses repeat with its cases.
+ADDRESSES = random.Random(20261207)
+SENT_ADDRESSES = set()
+
+
+def _is_single_ipv4(value):
+    try:
+        return isinstance(value, str) and isinstance(ipaddress.ip_address(value), ipaddress.IPv4Address)
+    except ValueError:
+        return False
+
+
+def _scopes_offered(case, path, method):
+    """A scoped id whose account lacks that kind of scope is aimed at an account that has it
+    (with the account filter or body account following it), and a whitelist entry without
+    one goes to an account whose entries may cover the whole account, as a client reading
+    GET /v1/providers would do."""
+    scopes = SCOPE_CAPABILITY.get(path)
+    if scopes is None:
+        return
+    container = case.body if method == "post" else case.query
+    if not isinstance(container, dict):
+        return
+    scoped = False
+    for field, capability in scopes.items():
+        value = container.get(field)
+        if not (isinstance(value, str) and ":" in value):
+            continue
+        scoped = True
+        account = value.split(":", 1)[0]
+        able = [a for a in ACCOUNTS if capability in CAPABILITIES.get(a, [])]
+        if not able or account in able:
+            continue
+        for other in scopes:
+            if other in container:
+                container[other] = _rescope(container[other], able[0])
+        if "account" in container:
+            container["account"] = able[0]
+    ip = container.get("ip")
+    if path == "/v1/whitelist-entries" and method == "post" and _is_single_ipv4(ip):
+        # A client whitelists an address it has not whitelisted yet: a repeat of one is refused
+        # (400 naming `ip`, tested in tests/it/normalized/whitelist.rs), and the generator
+        # repeats addresses, the example's above all.
+        for _ in range(100):  # 762 documentation addresses; a full set keeps the repeat
+            if ip not in SENT_ADDRESSES:
+                break
+            ip = f"{ADDRESSES.choice(DOCUMENTATION_NETS)}.{ADDRESSES.randint(1, 254)}"
+        SENT_ADDRESSES.add(ip)
+        container["ip"] = ip
+    if path == "/v1/whitelist-entries" and method == "post" and not scoped:
+        wide = [a for a in ACCOUNTS if "whitelist_entries.scope.account" in CAPABILITIES.get(a, [])]
+        if wide and container.get("account") not in wide:
+            container["account"] = wide[0]
 
 
 # Operations only some accounts offer (GET /v1/providers says which); a client asks those.
@@ -224,9 +342,13 @@ def _to_able_account(case, path, method):
             query["account"] = [v if v in able else able[0] for v in value]
         elif value is not None and value not in able:
             query["account"] = able[0]
-        user = query.get("proxy_user")
-        if isinstance(user, str) and ":" in user:
-            query["proxy_user"] = able[0] + ":" + user.split(":", 1)[1]
+        for field in SCOPED_IDS:
+            if field in query:
+                query[field] = _rescope(query[field], able[0])
+    if isinstance(body, dict):
+        for field in SCOPED_IDS:
+            if field in body:
+                body[field] = _rescope(body[field], able[0])
     _path_to_able_account(case, path, method)
 
 
@@ -243,6 +365,36 @@ def _path_to_able_account(case, path, method):
     account = _id_account(params.get("id"))
     if able and account in ACCOUNTS and account not in able:
         params["id"] = able[0] + params["id"][len(account):]
+
+
+# Where each schema-valid case's answer is tallied (scripts/openapi/acceptance.py reads it):
+# the document is only truthful if most data it calls valid is accepted.
+TALLY = os.environ.get("PGW_ST_TALLY")
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    if not TALLY or not _is_positive(case):
+        return
+    line = json.dumps({
+        "operation": f"{case.operation.method.upper()} {case.operation.path}",
+        "status": response.status_code,
+        "code": _problem_code(response),
+    })
+    with open(TALLY, "a", encoding="utf-8") as tally:
+        tally.write(line + "\n")
+
+
+def _problem_code(response):
+    if response.status_code < 400:
+        return None
+    try:
+        body = json.loads(response.text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    return f"{body.get('code')}:{body.get('field')}: {str(body.get('detail'))[:80]}"
 
 
 @schemathesis.hook

@@ -71,6 +71,16 @@ pub enum CapabilityName {
     /// `GET /v1/whitelist-entries/quota`.
     #[serde(rename = "whitelist_entries.quota")]
     WhitelistQuota,
+    /// A whitelist entry may cover the whole account, per product (no `proxy_user` or
+    /// `ip_batch`).
+    #[serde(rename = "whitelist_entries.scope.account")]
+    WhitelistScopeAccount,
+    /// A whitelist entry may belong to one proxy user (`proxy_user`).
+    #[serde(rename = "whitelist_entries.scope.proxy_user")]
+    WhitelistScopeProxyUser,
+    /// A whitelist entry may belong to one IP batch (`ip_batch`).
+    #[serde(rename = "whitelist_entries.scope.ip_batch")]
+    WhitelistScopeIpBatch,
     /// `POST /v1/proxies/connection`.
     #[serde(rename = "proxies.connection")]
     ProxyConnection,
@@ -135,6 +145,9 @@ impl From<Capability> for CapabilityName {
             Capability::AddWhitelistEntry => CapabilityName::AddWhitelistEntry,
             Capability::DeleteWhitelistEntry => CapabilityName::DeleteWhitelistEntry,
             Capability::WhitelistQuota => CapabilityName::WhitelistQuota,
+            Capability::WhitelistScopeAccount => CapabilityName::WhitelistScopeAccount,
+            Capability::WhitelistScopeProxyUser => CapabilityName::WhitelistScopeProxyUser,
+            Capability::WhitelistScopeIpBatch => CapabilityName::WhitelistScopeIpBatch,
             Capability::ProxyConnection => CapabilityName::ProxyConnection,
             Capability::ConnectionPassword => CapabilityName::ConnectionPassword,
             Capability::ExtractProxies => CapabilityName::ExtractProxies,

@@ -280,6 +280,41 @@ impl utoipa::PartialSchema for DateOrDateTime {
 
 impl utoipa::ToSchema for DateOrDateTime {}
 
+/// An address or a CIDR range to whitelist: what the gateway parses before any provider rule
+/// (ranges, families and prefix lengths are each provider's, named in the field's text).
+pub struct IpOrRange;
+
+impl utoipa::PartialSchema for IpOrRange {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::Type;
+        use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat};
+        let address = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        let range = |pattern: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern))
+        };
+        AnyOfBuilder::new()
+            .item(address(KnownFormat::Ipv4))
+            .item(address(KnownFormat::Ipv6))
+            .item(range(
+                r"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}/(3[0-2]|[12]?[0-9])$",
+            ))
+            .item(range(r"^[0-9A-Fa-f:.]{2,39}/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$"))
+            .description(Some(
+                "An IPv4 or IPv6 address, or a CIDR range (`203.0.113.0/24`, `2001:db8::/64`).",
+            ))
+            .examples(["203.0.113.5"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for IpOrRange {}
+
 /// Parses a time parameter: an RFC 3339 timestamp, or a date (`YYYY-MM-DD`, meaning midnight UTC).
 pub fn parse_time_param(field: &str, value: &str) -> Result<OffsetDateTime, ApiError> {
     if let Ok(at) = OffsetDateTime::parse(value, &Rfc3339) {

@@ -11,7 +11,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::common::{AccountName, ProviderName, ProxyUserIdText, RequestedProduct};
+use super::common::{AccountName, ProviderName, ProxyUserIdText};
 use super::problems::{ReadErrors, WriteErrors};
 use super::proxy_users::{Include, wants_password};
 use crate::domain::api_keys::Scope;
@@ -19,6 +19,7 @@ use crate::domain::connection::{
     ConnectionRequest, ExtractRequest, ListFormat, ProxyProtocol, SessionRequest, proxy_url,
 };
 use crate::domain::idempotency::WriteContext;
+use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
@@ -54,6 +55,48 @@ impl From<ProxyProtocol> for ProtocolName {
     }
 }
 
+/// A product reached through the provider's rotating gateway: the products a connection
+/// string can name (static IPs are used by their own address, `GET /v1/static-ips`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayProduct {
+    /// Rotating residential traffic (helodata residential, 911 type 9).
+    Residential,
+    /// Time-based residential IPs (911 type 11).
+    ResidentialIp,
+    /// Mobile carrier IPs (helodata mobile).
+    Mobile,
+}
+
+impl From<GatewayProduct> for Product {
+    fn from(p: GatewayProduct) -> Self {
+        match p {
+            GatewayProduct::Residential => Product::Residential,
+            GatewayProduct::ResidentialIp => Product::ResidentialIp,
+            GatewayProduct::Mobile => Product::Mobile,
+        }
+    }
+}
+
+/// A product whose endpoints can be extracted as a list (911Proxy's dynamic products).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtractableProduct {
+    /// Rotating residential traffic (911 type 9).
+    Residential,
+    /// Time-based residential IPs (911 type 11).
+    ResidentialIp,
+}
+
+impl From<ExtractableProduct> for Product {
+    fn from(p: ExtractableProduct) -> Self {
+        match p {
+            ExtractableProduct::Residential => Product::Residential,
+            ExtractableProduct::ResidentialIp => Product::ResidentialIp,
+        }
+    }
+}
+
 /// A sticky session.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,7 +120,7 @@ pub struct ConnectionBody {
     pub proxy_user: String,
     /// The product whose gateway to use (helodata: residential or mobile; 911Proxy:
     /// residential or residential_ip); the proxy user must have it.
-    pub product: RequestedProduct,
+    pub product: GatewayProduct,
     /// ISO 3166-1 alpha-2 country code; required by both providers' grammars.
     #[schema(pattern = "^[A-Za-z]{2}$", example = "us")]
     pub country: Option<String>,
@@ -225,8 +268,8 @@ pub struct ExtractBody {
     /// The provider account (911Proxy; helodata answers 501: it sells gateway access).
     #[schema(value_type = AccountName)]
     pub account: String,
-    /// `residential` or `residential_ip` on 911Proxy.
-    pub product: RequestedProduct,
+    /// The dynamic product to extract endpoints of.
+    pub product: ExtractableProduct,
     /// ISO 3166-1 alpha-2 country code, as in `GET /v1/locations/countries`.
     #[schema(pattern = "^[A-Za-z]{2}$", example = "US")]
     pub country: Option<String>,

@@ -214,7 +214,7 @@ pub struct RenewBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplaceBody {
-    /// Why (helodata keeps it, at most 64 characters), e.g. `target-blocked`.
+    /// Why (helodata keeps it as given, 1-64 characters), e.g. `target-blocked`.
     #[schema(min_length = 1, max_length = 64, example = "target-blocked")]
     pub reason: String,
 }
@@ -399,7 +399,8 @@ pub async fn replace_static_ip(
     ApiJson(body): ApiJson<ReplaceBody>,
 ) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Write)?;
-    let reason = body.reason.trim();
+    // Sent as given: the schema's 1-64 characters are the whole rule (helodata's own).
+    let reason = body.reason.as_str();
     if reason.is_empty() || reason.chars().count() > 64 {
         return Err(ApiError::invalid_argument(
             "reason",

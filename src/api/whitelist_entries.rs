@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::common::{
-    AccountName, CursorText, ProductName, ProviderName, RequestedProduct, ScopedIdText,
+    AccountName, CursorText, IpOrRange, ProductName, ProviderName, RequestedProduct, ScopedIdText,
     WhitelistEntryIdText,
 };
 use super::pagination::link_header;
@@ -149,7 +149,7 @@ pub struct CreateWhitelistEntry {
     pub account: String,
     /// An IPv4 or IPv6 address, or a CIDR range where the provider takes ranges (helodata:
     /// IPv4 /24 or narrower, IPv6 /64 or narrower; 911Proxy: single addresses only).
-    #[schema(example = "203.0.113.5", min_length = 2, max_length = 49)]
+    #[schema(value_type = IpOrRange)]
     pub ip: String,
     /// The product it opens; default `residential` (helodata ISP batches: `isp`).
     pub product: Option<RequestedProduct>,

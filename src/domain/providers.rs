@@ -73,6 +73,12 @@ pub enum Capability {
     DeleteWhitelistEntry,
     /// `GET /v1/whitelist-entries/quota`.
     WhitelistQuota,
+    /// A whitelist entry may cover the whole account (per product): 911Proxy.
+    WhitelistScopeAccount,
+    /// A whitelist entry may belong to one proxy user: helodata.
+    WhitelistScopeProxyUser,
+    /// A whitelist entry may belong to one IP batch: helodata.
+    WhitelistScopeIpBatch,
     /// `POST /v1/proxies/connection`.
     ProxyConnection,
     /// `POST /v1/proxies/connection?include=password`: the provider lists the password.
@@ -125,6 +131,9 @@ impl Capability {
             Capability::AddWhitelistEntry => "whitelist_entries.create",
             Capability::DeleteWhitelistEntry => "whitelist_entries.delete",
             Capability::WhitelistQuota => "whitelist_entries.quota",
+            Capability::WhitelistScopeAccount => "whitelist_entries.scope.account",
+            Capability::WhitelistScopeProxyUser => "whitelist_entries.scope.proxy_user",
+            Capability::WhitelistScopeIpBatch => "whitelist_entries.scope.ip_batch",
             Capability::ProxyConnection => "proxies.connection",
             Capability::ConnectionPassword => "proxies.connection.password",
             Capability::ExtractProxies => "proxies.extract",

@@ -80,6 +80,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::AddWhitelistEntry,
     Capability::DeleteWhitelistEntry,
     Capability::WhitelistQuota,
+    Capability::WhitelistScopeProxyUser,
+    Capability::WhitelistScopeIpBatch,
     Capability::ProxyConnection,
     Capability::Locations,
     Capability::ListSessions,

@@ -95,6 +95,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::AddWhitelistEntry,
     Capability::DeleteWhitelistEntry,
     Capability::WhitelistQuota,
+    Capability::WhitelistScopeAccount,
     Capability::ProxyConnection,
     Capability::Locations,
     Capability::ConnectionPassword,
@@ -563,7 +564,7 @@ mod tests {
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 24);
+        assert_eq!(CAPABILITIES.len(), 25);
         assert_eq!(
             PRODUCTS
                 .iter()

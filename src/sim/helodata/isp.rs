@@ -367,7 +367,8 @@ fn release(st: &mut State, ip_id: &str, now: i64) {
 pub fn replace_ip(st: &mut State, req: &Req) -> ApiResult<Reply> {
     let body = Body::parse(&req.body)?;
     let reason = body.str_required("reason")?;
-    if reason.len() > 64 {
+    // "At most 64 characters" counts characters, as the gateway does, not UTF-8 bytes.
+    if reason.chars().count() > 64 {
         return Err(ApiError::invalid(
             "reason",
             "reason must be at most 64 characters",

@@ -76,8 +76,20 @@ async fn providers_lists_each_account_with_kind_products_and_capabilities() {
         helodata_caps.contains("proxy_users.update.rate_limits")
             && !nine11_caps.contains("proxy_users.update.rate_limits")
     );
-    for nine11_only in ["\"proxies.extract\"", "\"proxies.connection.password\""] {
+    for nine11_only in [
+        "\"proxies.extract\"",
+        "\"proxies.connection.password\"",
+        "\"whitelist_entries.scope.account\"",
+    ] {
         assert!(nine11_caps.contains(nine11_only) && !helodata_caps.contains(nine11_only));
+    }
+    // Where a whitelist entry may live: 911 per account and product, helodata per proxy
+    // user or IP batch (the 400s of the other scopes are tested in whitelist.rs).
+    for helodata_only in [
+        "\"whitelist_entries.scope.proxy_user\"",
+        "\"whitelist_entries.scope.ip_batch\"",
+    ] {
+        assert!(helodata_caps.contains(helodata_only) && !nine11_caps.contains(helodata_only));
     }
 }
 

@@ -260,6 +260,25 @@ async fn helodata_batches_renew_refresh_and_replace_once_per_key_and_911_answers
     assert_eq!(replaced["ip_batch"], format!("helodata:{bat}"));
     assert_ne!(replaced["id"], format!("helodata:{old}"));
 
+    // "At most 64 characters" counts characters: 64 two-byte ones pass the gateway and
+    // helodata; 65 are refused by the gateway before any upstream call.
+    let second = ips["data"][1]["id"].as_str().unwrap().to_string();
+    let replace_second = |key: &'static str, reason: String| {
+        app.admin(
+            Method::POST,
+            &format!("/v1/static-ips/helodata:{second}/replace"),
+        )
+        .header("Idempotency-Key", key)
+        .json(&json!({ "reason": reason }))
+        .send()
+    };
+    app.sims.as_ref().unwrap().clear_calls();
+    let (status, body) = problem(replace_second("replace-65", "é".repeat(65)).await.unwrap()).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("reason")));
+    assert!(upstream_writes(&app, "helodata").is_empty());
+    let wide = replace_second("replace-64", "é".repeat(64)).await.unwrap();
+    assert_eq!(wide.status(), 201);
+
     // Refresh: every IP of the batch.
     let refreshed = app
         .admin(

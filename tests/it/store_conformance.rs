@@ -624,6 +624,136 @@ async fn on_postgres_the_first_key_waits_for_the_bootstrap_lock_and_then_finds_t
     assert_eq!(store.api_keys.count().await.unwrap(), 1);
 }
 
+/// On Postgres, progress saves and completions that arrive while the previous one of their kind
+/// is running go as one call of their `*_many` function (migration 0005), and each caller
+/// still gets its own answer: the row's holder `true`, an owner that never held it `false`.
+#[tokio::test]
+async fn on_postgres_progress_saves_and_completions_that_arrive_together_are_one_call() {
+    use sqlx::Connection;
+    let url = crate::support::fresh_database_url(Db::Postgres).await;
+    let mut other = sqlx::PgConnection::connect(&url).await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(&mut other)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE \"{name}\" SET track_functions = 'pl'"
+    )))
+    .execute(&mut other)
+    .await
+    .unwrap();
+    // A pool of 2: one batch of each kind at a time.
+    let store = proxy_gateway::store::connect(&proxy_gateway::config::DatabaseUrl::new(url), 2)
+        .await
+        .unwrap();
+    store.admin.migrate().await.unwrap();
+    let keys: Vec<IdempotencyKey> = (0..10)
+        .map(|i| IdempotencyKey::parse(&format!("together-{i}")).unwrap())
+        .collect();
+    for (i, key) in keys.iter().enumerate() {
+        let begun = store
+            .idempotency
+            .begin(&begin_request("key_c", key, "fp", &format!("o{i}"), t0()))
+            .await
+            .unwrap();
+        assert_eq!(begun, Begin::Started);
+    }
+    let owner = |i: usize| {
+        if i == 4 {
+            "intruder".to_string()
+        } else {
+            format!("o{i}")
+        }
+    };
+    let response = |i: usize| StoredResponse {
+        status: 201,
+        headers: vec![("x-n".into(), i.to_string())],
+        body: format!("created {i}").into_bytes(),
+    };
+
+    // Key 0's row is locked elsewhere: its lone statement waits, and the nine that arrive
+    // meanwhile queue behind it, to go together once it is released.
+    for kind in ["progress", "completion"] {
+        let mut tx = other.begin().await.unwrap();
+        sqlx::query(
+            "SELECT 1 FROM idempotency_keys WHERE idempotency_key = 'together-0' FOR UPDATE",
+        )
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        let run = |i: usize| {
+            let (store, key) = (store.clone(), keys[i].clone());
+            let (owner, response) = (owner(i), response(i));
+            tokio::spawn(async move {
+                let idem = store.idempotency.as_ref();
+                if kind == "progress" {
+                    let progress = serde_json::json!({ "plan": i });
+                    let until = t0() + time::Duration::seconds(60);
+                    idem.save_progress("key_c", key.as_str(), &owner, &progress, until)
+                        .await
+                } else {
+                    idem.complete("key_c", key.as_str(), &owner, &response, t0())
+                        .await
+                }
+            })
+        };
+        let first = run(0);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let rest: Vec<_> = (1..10).map(run).collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!first.is_finished(), "{kind}: the first waits for the lock");
+        tx.commit().await.unwrap();
+        assert!(first.await.unwrap().unwrap(), "{kind} of key 0");
+        for (i, done) in rest.into_iter().enumerate() {
+            assert_eq!(
+                done.await.unwrap().unwrap(),
+                i + 1 != 4,
+                "{kind} of key {}",
+                i + 1
+            );
+        }
+    }
+
+    // Each kind's nine went as one call of its function (statistics are flushed within a
+    // few seconds of the calls).
+    let mut calls = Vec::new();
+    for _ in 0..150 {
+        calls = sqlx::query_as::<_, (String, i64)>(
+            "SELECT funcname::text, calls FROM pg_stat_user_functions
+             WHERE funcname LIKE 'idempotency%' ORDER BY funcname",
+        )
+        .fetch_all(&mut other)
+        .await
+        .unwrap();
+        if calls.len() == 2 && calls.iter().all(|(_, n)| *n > 0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        calls,
+        [
+            ("idempotency_complete_many".to_string(), 1),
+            ("idempotency_save_progress_many".to_string(), 1)
+        ]
+    );
+    // Each row holds its own: completed ones replay their response; the intruder's key 4 was
+    // neither saved nor completed, so after its lease it resumes with no progress.
+    let later = t0() + time::Duration::seconds(120);
+    for (i, key) in keys.iter().enumerate() {
+        let again = store
+            .idempotency
+            .begin(&begin_request("key_c", key, "fp", "later", later))
+            .await
+            .unwrap();
+        if i == 4 {
+            assert_eq!(again, Begin::Resumed { progress: None });
+        } else {
+            assert_eq!(again, Begin::Completed(response(i)), "key {i}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_unmigrated_database_is_not_ready() {
     for db in [Db::Sqlite, Db::Postgres] {

@@ -1,11 +1,13 @@
-//! Group commit for the hot path. Every keyed write costs four small statements (audit intent,
-//! idempotency claim, idempotency completion, audit outcome), each its own commit; under load
-//! Postgres spent more time committing them than the gateway spent on the request. A
-//! [`Batcher`] per statement kind gathers what concurrent requests submit while the previous
-//! batch of that kind is running and sends it as one multi-row statement: one round trip and
-//! one commit for the lot. Alone, a submission runs at once as the usual single-row statement,
-//! so an idle gateway answers as fast as before. Three kinds are batched (intents, outcomes,
-//! claims); the idempotency completion is not, because its multi-row form measured slower.
+//! Group commit for the hot path. Every keyed write costs at least four small statements
+//! (audit intent, idempotency claim, idempotency completion, audit outcome), and a write that
+//! journals its plan one more (the progress save), each its own commit; under load Postgres
+//! spent more time committing them than the gateway spent on the request. A [`Batcher`] per
+//! statement kind gathers what concurrent requests submit while the previous batch of that kind
+//! is running and sends it as one multi-row statement: one round trip and one commit for the
+//! lot. Alone, a submission runs at once as the usual single-row statement, so an idle gateway
+//! answers as fast as before. All five kinds are batched; the two idempotency updates call a
+//! function that loops over the rows (migration 0005), because their join form was planned as
+//! a hash join over the whole table.
 //!
 //! Each caller still gets its own answer: a batch statement reports which rows it touched, and
 //! when a batch statement fails as a whole, every row is retried on its own so one bad row
@@ -146,8 +148,9 @@ pub(super) fn touched(count: usize, ords: Vec<i64>) -> Vec<Result<bool, StoreErr
     taken.into_iter().map(Ok).collect()
 }
 
-/// How many batches of one kind may run at once: a quarter of the pool (three kinds share it),
-/// at least one, so batches never starve the pool for the requests' own reads.
+/// How many batches of one kind may run at once: a quarter of the pool, at least one and at
+/// most four. A request waits on one kind at a time, so the five kinds seldom all hold their
+/// share together, and what they hold is released within a statement's time.
 pub(super) fn in_flight_for(pool_size: u32) -> usize {
     usize::try_from(pool_size / 4).unwrap_or(1).clamp(1, 4)
 }

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use sqlx::PgPool;
 
 use super::PgStore;
-use super::batch::{or_each, worth_one_statement};
+use super::batch::{or_each, touched, worth_one_statement};
 use crate::domain::idempotency::{Begin, BeginRequest, StoredResponse};
 use crate::store::{IdempotencyStore, StoreError};
 
@@ -129,19 +129,14 @@ impl IdempotencyStore for PgStore {
         progress: &Value,
         lease_until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let updated = sqlx::query(
-            "UPDATE idempotency_keys SET progress = $4, lease_expires_at = $5
-             WHERE api_key_id = $1 AND idempotency_key = $2 AND lease_owner = $3 AND state = 'in_progress'",
-        )
-        .bind(api_key_id)
-        .bind(key)
-        .bind(owner)
-        .bind(progress)
-        .bind(lease_until)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+        self.batches
+            .progress
+            .submit(ProgressSave {
+                row: RowOfClaim::new(api_key_id, key, owner),
+                progress: progress.clone(),
+                lease_until,
+            })
+            .await
     }
 
     async fn complete(
@@ -152,25 +147,16 @@ impl IdempotencyStore for PgStore {
         response: &StoredResponse,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        // Not batched: a multi-row UPDATE … FROM unnest of stored responses measured slower
-        // per row than this statement, and slowed further as the table grew.
-        let headers = serde_json::to_value(&response.headers).unwrap_or(Value::Null);
-        let updated = sqlx::query(
-            "UPDATE idempotency_keys SET state = 'completed', lease_owner = NULL, lease_expires_at = NULL,
-             response_status = $4, response_headers = $5, response_body = $6, completed_at = $7
-             WHERE api_key_id = $1 AND idempotency_key = $2 AND lease_owner = $3 AND state = 'in_progress'",
-        )
-        .bind(api_key_id)
-        .bind(key)
-        .bind(owner)
-        .bind(i32::from(response.status))
-        .bind(headers)
-        .bind(&response.body)
-        .bind(now)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+        self.batches
+            .completions
+            .submit(Completion {
+                row: RowOfClaim::new(api_key_id, key, owner),
+                status: i32::from(response.status),
+                headers: serde_json::to_value(&response.headers).unwrap_or(Value::Null),
+                body: response.body.clone(),
+                completed_at: now,
+            })
+            .await
     }
 
     async fn release(&self, api_key_id: &str, key: &str, owner: &str) -> Result<(), StoreError> {
@@ -294,4 +280,160 @@ async fn claims_together(pool: &PgPool, claims: &[Claim]) -> Result<HashSet<Stri
     .fetch_all(pool)
     .await?;
     Ok(owners.into_iter().map(|(owner,)| owner).collect())
+}
+
+/// The row a claimant holds: found by its key, changed only while `owner` holds its lease.
+pub(super) struct RowOfClaim {
+    api_key_id: String,
+    key: String,
+    owner: String,
+}
+
+impl RowOfClaim {
+    fn new(api_key_id: &str, key: &str, owner: &str) -> RowOfClaim {
+        RowOfClaim {
+            api_key_id: api_key_id.to_string(),
+            key: key.to_string(),
+            owner: owner.to_string(),
+        }
+    }
+}
+
+/// The columns of many rows, in order, for the `*_many` functions.
+fn rows_of<T>(items: &[T], row: fn(&T) -> &RowOfClaim) -> [Vec<&str>; 3] {
+    let column = |f: fn(&RowOfClaim) -> &str| items.iter().map(|i| f(row(i))).collect();
+    [
+        column(|r| r.api_key_id.as_str()),
+        column(|r| r.key.as_str()),
+        column(|r| r.owner.as_str()),
+    ]
+}
+
+/// A progress save (the plan journal, or a lease renewal): the row to change.
+pub(super) struct ProgressSave {
+    row: RowOfClaim,
+    progress: Value,
+    lease_until: OffsetDateTime,
+}
+
+/// Progress saves, one result per save (whether the claimant still held the row), in order.
+pub(super) async fn progress_saves(
+    pool: &PgPool,
+    saves: Vec<ProgressSave>,
+) -> Vec<Result<bool, StoreError>> {
+    let ran = if worth_one_statement(&saves) {
+        let [ids, keys, owners] = rows_of(&saves, |s| &s.row);
+        Some(
+            sqlx::query_scalar::<_, i32>(
+                "SELECT idempotency_save_progress_many($1, $2, $3, $4, $5)",
+            )
+            .bind(ids)
+            .bind(keys)
+            .bind(owners)
+            .bind(saves.iter().map(|s| &s.progress).collect::<Vec<_>>())
+            .bind(saves.iter().map(|s| s.lease_until).collect::<Vec<_>>())
+            .fetch_all(pool)
+            .await
+            .map(|ords| touched(saves.len(), ords.into_iter().map(i64::from).collect()))
+            .map_err(StoreError::from),
+        )
+    } else {
+        None
+    };
+    or_each(
+        "idempotency progress saves",
+        saves,
+        ran,
+        |save| async move { save_progress_one(pool, &save).await },
+    )
+    .await
+}
+
+async fn save_progress_one(pool: &PgPool, s: &ProgressSave) -> Result<bool, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE idempotency_keys SET progress = $4, lease_expires_at = $5
+         WHERE api_key_id = $1 AND idempotency_key = $2 AND lease_owner = $3 AND state = 'in_progress'",
+    )
+    .bind(&s.row.api_key_id)
+    .bind(&s.row.key)
+    .bind(&s.row.owner)
+    .bind(&s.progress)
+    .bind(s.lease_until)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
+}
+
+/// A final response to store for replay.
+pub(super) struct Completion {
+    row: RowOfClaim,
+    status: i32,
+    headers: Value,
+    body: Vec<u8>,
+    completed_at: OffsetDateTime,
+}
+
+/// Completions, one result per completion (whether the claimant still held the row), in order.
+pub(super) async fn completions(
+    pool: &PgPool,
+    completions: Vec<Completion>,
+) -> Vec<Result<bool, StoreError>> {
+    let ran = if worth_one_statement(&completions) {
+        let [ids, keys, owners] = rows_of(&completions, |c| &c.row);
+        Some(
+            sqlx::query_scalar::<_, i32>(
+                "SELECT idempotency_complete_many($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(ids)
+            .bind(keys)
+            .bind(owners)
+            .bind(completions.iter().map(|c| c.status).collect::<Vec<_>>())
+            .bind(completions.iter().map(|c| &c.headers).collect::<Vec<_>>())
+            .bind(
+                completions
+                    .iter()
+                    .map(|c| c.body.as_slice())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                completions
+                    .iter()
+                    .map(|c| c.completed_at)
+                    .collect::<Vec<_>>(),
+            )
+            .fetch_all(pool)
+            .await
+            .map(|ords| touched(completions.len(), ords.into_iter().map(i64::from).collect()))
+            .map_err(StoreError::from),
+        )
+    } else {
+        None
+    };
+    or_each(
+        "idempotency completions",
+        completions,
+        ran,
+        |c| async move { complete_one(pool, &c).await },
+    )
+    .await
+}
+
+async fn complete_one(pool: &PgPool, c: &Completion) -> Result<bool, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE idempotency_keys SET state = 'completed', lease_owner = NULL, lease_expires_at = NULL,
+         response_status = $4, response_headers = $5, response_body = $6, completed_at = $7
+         WHERE api_key_id = $1 AND idempotency_key = $2 AND lease_owner = $3 AND state = 'in_progress'",
+    )
+    .bind(&c.row.api_key_id)
+    .bind(&c.row.key)
+    .bind(&c.row.owner)
+    .bind(c.status)
+    .bind(&c.headers)
+    .bind(&c.body)
+    .bind(c.completed_at)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
 }

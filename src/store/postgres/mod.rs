@@ -34,6 +34,8 @@ struct Batches {
     intents: Batcher<crate::domain::audit::NewAuditEvent, i64>,
     outcomes: Batcher<audit_writes::Outcome, bool>,
     claims: Batcher<idempotency::Claim, bool>,
+    progress: Batcher<idempotency::ProgressSave, bool>,
+    completions: Batcher<idempotency::Completion, bool>,
 }
 
 impl Batches {
@@ -54,10 +56,22 @@ impl Batches {
             let pool = p.clone();
             async move { idempotency::claims(&pool, items).await }
         });
+        let p = pool.clone();
+        let progress = Batcher::spawn(in_flight, move |items| {
+            let pool = p.clone();
+            async move { idempotency::progress_saves(&pool, items).await }
+        });
+        let p = pool.clone();
+        let completions = Batcher::spawn(in_flight, move |items| {
+            let pool = p.clone();
+            async move { idempotency::completions(&pool, items).await }
+        });
         Batches {
             intents,
             outcomes,
             claims,
+            progress,
+            completions,
         }
     }
 }

@@ -325,20 +325,24 @@ impl ProviderAdapter for Nine11Adapter {
     /// 911 takes the username and password from the caller: generate the missing ones here, so
     /// that they can be journaled before the add call.
     fn prepare_new_users(&self, users: &[NewProxyUser]) -> Vec<NewProxyUser> {
-        users
+        let mut drawn = Vec::new();
+        let planned = users
             .iter()
             .map(|user| NewProxyUser {
-                username: user
-                    .username
-                    .clone()
-                    .or_else(|| Some(validate::generate_username())),
+                username: user.username.clone().or_else(|| {
+                    let name = validate::generate_username();
+                    drawn.push(name.clone());
+                    Some(name)
+                }),
                 password: user
                     .password
                     .clone()
                     .or_else(|| Some(validate::generate_password())),
                 ..user.clone()
             })
-            .collect()
+            .collect();
+        self.snapshots.note_drawn(drawn);
+        planned
     }
 
     fn generate_password(&self) -> Option<SecretString> {

@@ -29,6 +29,10 @@ use crate::providers::ProviderError;
 
 /// How long a snapshot stays reachable by a cursor that names it.
 pub const PIN_TTL: Duration = Duration::from_secs(600);
+/// How long a drawn username waits for its create (which follows at once, in the same request).
+pub const DRAWN_TTL: Duration = Duration::from_secs(60);
+/// Drawn names are swept only once this many wait, so the common case costs no sweep.
+const DRAWN_SWEEP_AT: usize = 1024;
 /// How many snapshots (the current one included) cursors may pin at once.
 pub const MAX_PINNED: usize = 4;
 
@@ -70,8 +74,11 @@ pub struct Snapshots {
     /// Held by the one request refreshing; the others wait on it.
     refresh: tokio::sync::Mutex<()>,
     reads: AtomicU64,
-    /// Usernames this process added, and when: a snapshot read before that lacks them.
-    added: Mutex<Vec<(Instant, String)>>,
+    /// Usernames this process added, and when (oldest first): a snapshot read before that
+    /// lacks them.
+    added: Mutex<VecDeque<(Instant, String)>>,
+    /// Usernames this process drew for creates not sent yet, and when.
+    drawn: Mutex<HashMap<String, Instant>>,
 }
 
 /// The newest snapshot first.
@@ -90,7 +97,8 @@ impl Snapshots {
             state: Mutex::new(Recent::default()),
             refresh: tokio::sync::Mutex::new(()),
             reads: AtomicU64::new(0),
-            added: Mutex::new(Vec::new()),
+            added: Mutex::new(VecDeque::new()),
+            drawn: Mutex::new(HashMap::new()),
         }
     }
 
@@ -146,14 +154,49 @@ impl Snapshots {
         self.get(0, load).await
     }
 
+    /// The latest snapshot, however old, without reading: for checks that a stale list
+    /// serves as well as a fresh one. `None` before the first read.
+    pub fn at_hand(&self) -> Option<Arc<Snapshot>> {
+        self.latest()
+    }
+
+    /// Records usernames this process drew (61 random bits each) for a create about to be
+    /// sent: such a name needs no check against the list (one meeting any of 100,000 users
+    /// has odds below 1e-13), so its create waits for no re-read. The create takes them
+    /// back ([`Snapshots::take_drawn`]); one that never came is forgotten after [`DRAWN_TTL`].
+    pub fn note_drawn(&self, names: impl IntoIterator<Item = String>) {
+        let now = Instant::now();
+        if let Ok(mut drawn) = self.drawn.lock() {
+            if drawn.len() >= DRAWN_SWEEP_AT {
+                drawn.retain(|_, at| at.elapsed() < DRAWN_TTL);
+            }
+            drawn.extend(names.into_iter().map(|n| (n, now)));
+        }
+    }
+
+    /// Whether this process drew `name` (and forgets it: a resent plan, after a restart or an
+    /// unknown outcome, is checked as any name is).
+    pub fn take_drawn(&self, name: &str) -> bool {
+        self.drawn
+            .lock()
+            .map(|mut drawn| drawn.remove(name).is_some())
+            .unwrap_or(false)
+    }
+
     /// Records usernames this process just added upstream.
     pub fn note_added(&self, names: impl IntoIterator<Item = String>) {
         let now = Instant::now();
-        let oldest = self.latest().map(|s| s.started);
+        let latest = self.latest().map(|s| s.started);
         if let Ok(mut added) = self.added.lock() {
-            // What the latest snapshot already holds needs no note (nor anything older than
-            // the pin time, should reads stop).
-            added.retain(|(at, _)| oldest.is_none_or(|o| *at >= o) && at.elapsed() < PIN_TTL);
+            // A note is needed only while a snapshot that lacks it may be checked against:
+            // checks take snapshots younger than the TTL, and the latest snapshot holds what
+            // was added before its read began. Older notes go from the front, so a busy
+            // account with no reads keeps one TTL of notes, not every create since the start.
+            while added.front().is_some_and(|(at, _)| {
+                at.elapsed() >= self.ttl || latest.is_some_and(|started| *at < started)
+            }) {
+                added.pop_front();
+            }
             added.extend(names.into_iter().map(|n| (now, n)));
         }
     }
@@ -364,5 +407,41 @@ mod tests {
             assert!(snapshots.pinned(s.id).is_none());
         }
         assert_eq!(snapshots.reads(), 3);
+    }
+
+    #[tokio::test]
+    async fn with_no_reads_the_notes_of_adds_keep_one_ttl_not_every_create() {
+        let snapshots = Snapshots::new(Duration::from_millis(50));
+        let start = Instant::now();
+        snapshots.note_added((0..1000).map(|i| format!("u{i}")));
+        assert!(snapshots.added_since("u7", start));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        snapshots.note_added(["late".to_string()]);
+        assert_eq!(snapshots.added.lock().unwrap().len(), 1);
+        assert!(snapshots.added_since("late", start));
+        // A snapshot read now holds every earlier add: the next note drops the rest.
+        snapshots
+            .get(snapshots.epoch(), |_| async { Ok(list(&[("late", "x")])) })
+            .await
+            .unwrap();
+        snapshots.note_added(["later".to_string()]);
+        let left: Vec<String> = snapshots
+            .added
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, n)| n.clone())
+            .collect();
+        assert_eq!(left, ["later"]);
+    }
+
+    #[test]
+    fn a_drawn_name_is_taken_back_once() {
+        let snapshots = Snapshots::new(Duration::from_secs(2));
+        snapshots.note_drawn(["drawn1".to_string(), "drawn2".to_string()]);
+        assert!(snapshots.take_drawn("drawn1"));
+        assert!(!snapshots.take_drawn("drawn1"), "once");
+        assert!(!snapshots.take_drawn("asked"), "a name it did not draw");
+        assert!(snapshots.take_drawn("drawn2"));
     }
 }

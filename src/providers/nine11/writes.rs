@@ -2,7 +2,8 @@
 //! then one `change-limit` per user; not read back) and patching one (one documented endpoint
 //! per field). A step that fails after others took effect answers `PartiallyApplied`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -101,20 +102,18 @@ pub(super) fn patched(mut user: ProxyUser, patch: &ValidPatch) -> ProxyUser {
 }
 
 impl Nine11Adapter {
-    /// Adds the users (one `account/add` per product and remark, comma-separated), then sets
-    /// each traffic limit; answers what was sent (see below); a failing step names what was
-    /// created before it.
-    pub(super) async fn create_users(
+    /// Refuses a username the account holds (409 naming the field; `asked` pairs each name with
+    /// its position in the request). Names are checked against
+    /// the latest snapshot (any younger than the TTL) plus the names this process added since
+    /// it was read; a name it holds is confirmed with one fresh read (it may have been deleted
+    /// since). A name created meanwhile elsewhere is refused by 911's own add. Answers the
+    /// snapshot checked against.
+    async fn check_names(
         &self,
-        users: &[NewProxyUser],
-    ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
-        let began = Instant::now();
-        let valid = validate::new_users(users)?;
-        let batch = valid.len() > 1;
-        // Usernames are checked against the latest snapshot (any younger than the TTL) plus
-        // the names this process added since it was read; a name it holds is confirmed with
-        // one fresh read (it may have been deleted since). A name created meanwhile elsewhere
-        // is refused by 911's own add.
+        asked: &[(usize, &str)],
+        batch: bool,
+        began: Instant,
+    ) -> Result<Arc<Snapshot>, ProviderError> {
         let mut snapshot = self
             .snapshots
             .any_recent(|previous| self.read_users(previous))
@@ -123,26 +122,58 @@ impl Nine11Adapter {
             snapshot.users.contains_key(name)
                 || self.snapshots.added_since(name, snapshot.started())
         };
-        if valid
-            .iter()
-            .any(|u| u.username.as_ref().is_some_and(|n| taken(&snapshot, n)))
-        {
+        if asked.iter().any(|(_, name)| taken(&snapshot, name)) {
             snapshot = self.confirmed(snapshot, began).await?;
         }
-        let existing = &snapshot.users;
-        for (i, user) in valid.iter().enumerate() {
-            if let Some(name) = user.username.as_ref().filter(|n| taken(&snapshot, n)) {
-                let field = if batch {
-                    format!("users[{i}].username")
-                } else {
-                    "username".to_string()
-                };
-                return Err(ProviderError::Conflict {
-                    field: Some(field),
-                    message: format!("a 911Proxy proxy user named {name} already exists"),
-                });
-            }
+        if let Some((i, name)) = asked.iter().find(|(_, name)| taken(&snapshot, name)) {
+            let field = if batch {
+                format!("users[{i}].username")
+            } else {
+                "username".to_string()
+            };
+            return Err(ProviderError::Conflict {
+                field: Some(field),
+                message: format!("a 911Proxy proxy user named {name} already exists"),
+            });
         }
+        Ok(snapshot)
+    }
+
+    /// Adds the users (one `account/add` per product and remark, comma-separated), then sets
+    /// each traffic limit; answers what was sent (see below); a failing step names what was
+    /// created before it.
+    pub(super) async fn create_users(
+        &self,
+        users: &[NewProxyUser],
+    ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
+        let began = Instant::now();
+        // Taken before validation, so a request refused below forgets its drawn names too.
+        let drawn: Vec<bool> = users
+            .iter()
+            .map(|u| {
+                u.username
+                    .as_deref()
+                    .is_some_and(|n| self.snapshots.take_drawn(n))
+            })
+            .collect();
+        let valid = validate::new_users(users)?;
+        let batch = valid.len() > 1;
+        // The caller's names are checked; names this process drew are only kept clear of
+        // whatever list is at hand (`Snapshots::note_drawn`), so a create of drawn or
+        // generated names waits for no re-read and costs the same at any account size.
+        let asked: Vec<(usize, &str)> = valid
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| Some((i, u.username.as_deref()?)))
+            .filter(|(i, _)| !drawn.get(*i).copied().unwrap_or(false))
+            .collect();
+        let snapshot = if asked.is_empty() {
+            self.snapshots.at_hand()
+        } else {
+            Some(self.check_names(&asked, batch, began).await?)
+        };
+        let no_users = BTreeMap::new();
+        let existing = snapshot.as_ref().map_or(&no_users, |s| &s.users);
         // The names of this batch; `existing` holds the account's.
         let mut batch_names: BTreeSet<String> =
             valid.iter().filter_map(|u| u.username.clone()).collect();

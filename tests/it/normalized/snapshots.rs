@@ -347,3 +347,41 @@ async fn a_create_checks_usernames_against_the_snapshot_and_confirms_a_clash_onc
     .await;
     assert_eq!(status, 201, "{created}");
 }
+
+#[tokio::test]
+async fn a_create_of_generated_names_never_waits_for_a_read_of_the_list() {
+    let app = spawn_app_with_sims(Db::Sqlite, &[("PGW_LIST_SNAPSHOT_TTL_MS", "300")]).await;
+    let adds_only = |app: &TestApp| {
+        app.sims
+            .as_ref()
+            .unwrap()
+            .calls(ACCOUNT)
+            .iter()
+            .map(|c| c.path.clone())
+            .collect::<Vec<_>>()
+    };
+    let create = json!({"account": ACCOUNT, "products": ["residential"], "label": "gen"});
+
+    // Before any read of the list: the add alone.
+    clear_calls(&app);
+    let (status, first) = keyed(&app, Method::POST, "/v1/proxy-users", Some(create.clone())).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(adds_only(&app), ["/api-gate-way/whitelist-account/add"]);
+
+    // With a snapshot older than its TTL: still the add alone (a page would read again).
+    walk(&app, 100, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    clear_calls(&app);
+    let (status, second) = keyed(&app, Method::POST, "/v1/proxy-users", Some(create.clone())).await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(adds_only(&app), ["/api-gate-way/whitelist-account/add"]);
+    assert_ne!(first["username"], second["username"]);
+
+    // Both are there, with the label sent, in the next read.
+    let names = walk(&app, 100, None).await;
+    for created in [&first, &second] {
+        let name = created["username"].as_str().unwrap().to_string();
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    assert_eq!(list_reads(&app), 1);
+}

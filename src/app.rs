@@ -12,7 +12,7 @@ use secrecy::SecretString;
 
 use crate::config::{Backend, Config, ProviderAccountConfig};
 use crate::domain::api_keys::Token;
-use crate::http::state::AppState;
+use crate::http::state::{AppState, AppStateParts};
 use crate::providers::registry::Registry;
 use crate::providers::{helodata, nine11};
 use crate::services::key_cache::KeyCache;
@@ -108,13 +108,13 @@ impl App {
         Ok(App {
             listener,
             metrics_listener,
-            state: AppState {
+            state: AppState::new(AppStateParts {
                 keys: Arc::new(KeyCache::new(store.api_keys.clone())),
                 locations: Arc::new(LocationCache::new(config.locations_ttl)),
                 store,
                 config: Arc::new(config),
                 providers: Arc::new(providers),
-            },
+            }),
             bootstrap_token,
             sandbox,
         })

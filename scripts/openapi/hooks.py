@@ -23,7 +23,8 @@ In schema-valid (positive) cases only:
 - Proxy-user creates ask only for products the account sells (GET /v1/providers lists them
   per account) and choose a password only where the provider lets callers choose one.
 - Operations only some accounts offer (`OPERATION_CAPABILITY`: extraction on 911Proxy,
-  sessions, request samples, IP batch changes and detailed usage on helodata) go to an account that offers them, as a client
+  sessions, request samples, IP batch changes and detailed usage on helodata; payment methods
+  and promotions on 911Proxy) go to an account that offers them, as a client
   reading `GET /v1/providers` would; elsewhere they are 501 on purpose (tested in
   tests/it/normalized/extract.rs and sessions.rs).
 - `cursor` is dropped: a cursor is an opaque token that only the API issues (`next_cursor`);
@@ -314,6 +315,8 @@ OPERATION_CAPABILITY = {
     ("/v1/ip-batches/{id}/renew", "post"): "ip_batches.renew",
     ("/v1/ip-batches/{id}/refresh", "post"): "ip_batches.refresh",
     ("/v1/static-ips/{id}/replace", "post"): "static_ips.replace",
+    ("/v1/payment-methods", "get"): "payment_methods.list",
+    ("/v1/promotions", "get"): "promotions.list",
 }
 
 

@@ -120,6 +120,12 @@ pub enum CapabilityName {
     /// `POST /v1/static-ips/{id}/replace`.
     #[serde(rename = "static_ips.replace")]
     ReplaceStaticIp,
+    /// `GET /v1/payment-methods`.
+    #[serde(rename = "payment_methods.list")]
+    PaymentMethods,
+    /// `GET /v1/promotions`.
+    #[serde(rename = "promotions.list")]
+    Promotions,
 }
 
 impl From<Capability> for CapabilityName {
@@ -161,6 +167,8 @@ impl From<Capability> for CapabilityName {
             Capability::RenewIpBatch => CapabilityName::RenewIpBatch,
             Capability::RefreshIpBatch => CapabilityName::RefreshIpBatch,
             Capability::ReplaceStaticIp => CapabilityName::ReplaceStaticIp,
+            Capability::PaymentMethods => CapabilityName::PaymentMethods,
+            Capability::Promotions => CapabilityName::Promotions,
         }
     }
 }

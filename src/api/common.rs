@@ -521,6 +521,8 @@ mod tests {
             Capability::RenewIpBatch,
             Capability::RefreshIpBatch,
             Capability::ReplaceStaticIp,
+            Capability::PaymentMethods,
+            Capability::Promotions,
         ];
         for c in capabilities {
             assert_eq!(

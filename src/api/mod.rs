@@ -14,6 +14,7 @@ pub mod locations;
 pub mod openapi;
 pub mod packages;
 pub mod pagination;
+pub mod payments;
 pub mod problems;
 pub mod providers;
 pub mod proxies;
@@ -79,6 +80,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(account::get_account))
         .routes(routes!(packages::list_packages))
         .routes(routes!(packages::package_summary))
+        .routes(routes!(payments::list_payment_methods))
+        .routes(routes!(payments::list_promotions))
         .routes(routes!(audit_events::list_audit_events))
         .routes(routes!(audit_events::verify_audit_chain))
         .routes(routes!(audit_events::get_audit_event));

@@ -37,6 +37,7 @@ use crate::http::error::{ErrorCode, Problem, UpstreamProblem};
         (name = "usage", description = "Traffic usage in bytes."),
         (name = "account", description = "Identity, plan and balance of each provider account."),
         (name = "packages", description = "Purchased packages, subscriptions and IP batches."),
+        (name = "billing", description = "What an account can pay with and the promotions it gets (911Proxy)."),
         (name = "locations", description = "Countries, states and cities each account can place an exit IP in, in each provider's own spelling, with who serves each."),
         (name = "static-ips", description = "Static IPs the accounts own, stock on sale, and IP batch renewal, refresh and replacement."),
         (name = "sessions", description = "Live sticky sessions and sampled requests, as the provider's gateway reports them (helodata)."),

@@ -105,6 +105,10 @@ pub enum Capability {
     RefreshIpBatch,
     /// `POST /v1/static-ips/{id}/replace`.
     ReplaceStaticIp,
+    /// `GET /v1/payment-methods`.
+    PaymentMethods,
+    /// `GET /v1/promotions`.
+    Promotions,
 }
 
 impl Capability {
@@ -147,6 +151,8 @@ impl Capability {
             Capability::RenewIpBatch => "ip_batches.renew",
             Capability::RefreshIpBatch => "ip_batches.refresh",
             Capability::ReplaceStaticIp => "static_ips.replace",
+            Capability::PaymentMethods => "payment_methods.list",
+            Capability::Promotions => "promotions.list",
         }
     }
 }

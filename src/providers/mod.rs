@@ -20,6 +20,7 @@ use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
 use crate::domain::locations::Country;
 use crate::domain::packages::{Package, PackageSummary};
+use crate::domain::payments::{PaymentMethod, Promotion};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
@@ -319,5 +320,15 @@ pub trait ProviderAdapter: Send + Sync {
         _ctx: &WriteContext,
     ) -> Result<StaticIp, ProviderError> {
         Err(ProviderError::unsupported(Capability::ReplaceStaticIp))
+    }
+
+    /// The ways the account can pay for an order.
+    async fn payment_methods(&self) -> Result<Vec<PaymentMethod>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::PaymentMethods))
+    }
+
+    /// The offers the account can use when it buys or tops up.
+    async fn promotions(&self) -> Result<Vec<Promotion>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::Promotions))
     }
 }

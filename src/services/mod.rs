@@ -13,6 +13,7 @@ pub mod key_cache;
 pub mod listing;
 pub mod locations;
 pub mod packages;
+pub mod payments;
 pub mod providers;
 pub mod proxy_users;
 pub mod sessions;
@@ -23,6 +24,7 @@ pub mod whitelist;
 pub use error::ServiceError;
 
 use crate::domain::api_keys::Principal;
+use crate::providers::Capability;
 use crate::providers::registry::{ProviderAccount, Registry};
 
 /// How an account name that does not exist is reported.
@@ -56,6 +58,25 @@ pub fn resolve_account<'a>(
         )));
     }
     Ok(account)
+}
+
+/// The accounts a request for `capability` covers: the named ones (a named account that cannot
+/// do it answers 501 from its adapter), or when none is named, every permitted account that
+/// can: a list over "every account" lists what exists.
+pub fn select_capable<'a>(
+    registry: &'a Registry,
+    principal: &Principal,
+    requested: &[String],
+    capability: Capability,
+) -> Result<Vec<&'a ProviderAccount>, ServiceError> {
+    let selected = select_accounts(registry, principal, requested)?;
+    if !requested.is_empty() {
+        return Ok(selected);
+    }
+    Ok(selected
+        .into_iter()
+        .filter(|a| a.adapter.capabilities().contains(&capability))
+        .collect())
 }
 
 /// The accounts a request covers: the named ones (each must exist and be permitted), or when

@@ -2,7 +2,7 @@
 //! batch and single-IP operations routed by id.
 
 use super::listing::{ListCursor, merged_page};
-use super::{UnknownAccount, resolve_account, select_accounts};
+use super::{UnknownAccount, resolve_account, select_capable};
 use crate::domain::api_keys::Principal;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::packages::Package;
@@ -10,7 +10,7 @@ use crate::domain::pagination::Page;
 use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::domain::static_ips::{Availability, StaticIp, StaticIpFilter};
-use crate::providers::registry::{ProviderAccount, Registry};
+use crate::providers::registry::Registry;
 use crate::providers::{Capability, ProviderKind};
 use crate::services::ServiceError;
 
@@ -25,22 +25,6 @@ pub struct StaticIpQuery {
     pub country: Option<String>,
     /// Only this IP batch's (it also selects its account).
     pub ip_batch: Option<ProxyUserId>,
-}
-
-fn select<'a>(
-    registry: &'a Registry,
-    principal: &Principal,
-    accounts: &[String],
-    capability: Capability,
-) -> Result<Vec<&'a ProviderAccount>, ServiceError> {
-    let selected = select_accounts(registry, principal, accounts)?;
-    if !accounts.is_empty() {
-        return Ok(selected);
-    }
-    Ok(selected
-        .into_iter()
-        .filter(|a| a.adapter.capabilities().contains(&capability))
-        .collect())
 }
 
 /// One page of static IPs.
@@ -69,7 +53,7 @@ pub async fn list(
                 UnknownAccount::InvalidArgument("ip_batch"),
             )?]
         }
-        None => select(
+        None => select_capable(
             registry,
             principal,
             &query.accounts,
@@ -103,7 +87,7 @@ pub async fn availability(
     product: Option<Product>,
     country: Option<&str>,
 ) -> Result<Vec<(String, ProviderKind, Availability)>, ServiceError> {
-    let selected = select(
+    let selected = select_capable(
         registry,
         principal,
         accounts,

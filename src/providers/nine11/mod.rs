@@ -22,6 +22,7 @@ mod listing;
 mod locations;
 mod map;
 mod packages;
+mod payments;
 pub mod registration;
 mod snapshot;
 mod static_ips;
@@ -49,6 +50,7 @@ use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, P
 use crate::domain::locations::Country;
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::pagination::{Cursor, Page};
+use crate::domain::payments::{PaymentMethod, Promotion};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserFilter, ProxyUserPatch, RotatedPassword,
@@ -102,6 +104,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::ExtractProxies,
     Capability::ListStaticIps,
     Capability::StaticIpAvailability,
+    Capability::PaymentMethods,
+    Capability::Promotions,
 ];
 
 /// The products 911 sells proxy accounts for: types 9, 11, 25 and 14.
@@ -524,6 +528,14 @@ impl ProviderAdapter for Nine11Adapter {
         Ok(all)
     }
 
+    async fn payment_methods(&self) -> Result<Vec<PaymentMethod>, ProviderError> {
+        payments::read_payment_methods(&self.client).await
+    }
+
+    async fn promotions(&self) -> Result<Vec<Promotion>, ProviderError> {
+        payments::read_promotions(&self.client).await
+    }
+
     fn usage_counted_window(&self, from: OffsetDateTime, to: OffsetDateTime) -> CountedWindow {
         usage::counted_window(from, to, self.tz())
     }
@@ -568,7 +580,7 @@ mod tests {
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 25);
+        assert_eq!(CAPABILITIES.len(), 27);
         assert_eq!(
             PRODUCTS
                 .iter()

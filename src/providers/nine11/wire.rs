@@ -43,6 +43,13 @@ const fn legacy(path: &'static str) -> Endpoint {
     }
 }
 
+const fn modern(path: &'static str) -> Endpoint {
+    Endpoint {
+        path,
+        success: SuccessCode::Modern,
+    }
+}
+
 /// `GET whitelist-account/list`.
 pub const ACCOUNT_LIST: Endpoint = legacy("/api-gate-way/whitelist-account/list");
 /// `POST whitelist-account/add`.
@@ -67,10 +74,12 @@ pub const PRODUCT_LIST: Endpoint = legacy("/api-gate-way/user-product/list");
 /// `GET user-product/summary`.
 pub const PRODUCT_SUMMARY: Endpoint = legacy("/api-gate-way/user-product/summary");
 /// `GET user/info` (code 0 and `message`).
-pub const USER_INFO: Endpoint = Endpoint {
-    path: "/api-gate-way/user/info",
-    success: SuccessCode::Modern,
-};
+pub const USER_INFO: Endpoint = modern("/api-gate-way/user/info");
+/// `GET payment/groups` (code 0 and `message`).
+pub const PAYMENT_GROUPS: Endpoint = modern("/api-gate-way/payment/groups");
+/// `GET activity/balance-recharge-gift-ratio` (code 0 and `msg`).
+pub const RECHARGE_GIFT_RATIO: Endpoint =
+    modern("/api-gate-way/activity/balance-recharge-gift-ratio");
 
 /// The envelope every answer comes in: `{code, msg|message, data}`, or the ErrorResponse
 /// schema's `{code, message, errors}`. `code` is kept raw: it is checked, not trusted.

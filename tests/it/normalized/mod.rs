@@ -3,6 +3,7 @@
 //! exact normalized values against what the simulator itself answers upstream.
 
 mod account_packages;
+mod billing;
 mod connection;
 mod extract;
 mod faults;

@@ -6,6 +6,7 @@
 mod append_only;
 mod chain;
 mod crash;
+mod outcomes;
 mod query;
 mod writes;
 

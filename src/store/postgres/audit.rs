@@ -152,8 +152,13 @@ fn list_query(filter: &AuditFilter, after: Option<&EventKey>, limit: u32) -> (St
         c.push("e.outcome = {}", Bind::Text(outcome.as_str().to_string()));
     }
     if let Some(resource_id) = &filter.resource_id {
+        // The view's resource_ids is a CASE that no index covers: the events that can match are
+        // found first through each table's GIN index (an intent's ids, a completion's), then
+        // checked against what the view shows.
         c.push(
-            "e.resource_ids @> ARRAY[{}]::text[]",
+            "e.seq IN (SELECT i.seq FROM audit_events i WHERE i.resource_ids @> ARRAY[{}]::text[] \
+             UNION ALL SELECT o.seq FROM audit_outcomes o WHERE o.resource_ids @> ARRAY[{}]::text[]) \
+             AND e.resource_ids @> ARRAY[{}]::text[]",
             Bind::Text(resource_id.clone()),
         );
     }
@@ -182,7 +187,7 @@ fn list_query(filter: &AuditFilter, after: Option<&EventKey>, limit: u32) -> (St
             event_columns!(),
             ", ",
             seal_columns!(),
-            " FROM (SELECT * FROM audit_events e WHERE {conditions} ORDER BY e.occurred_at DESC, e.seq DESC LIMIT {limit}) e",
+            " FROM (SELECT * FROM audit_log e WHERE {conditions} ORDER BY e.occurred_at DESC, e.seq DESC LIMIT {limit}) e",
             " LEFT JOIN audit_seals s ON s.occurred_at = e.occurred_at AND s.seq = e.seq",
             " ORDER BY e.occurred_at DESC, e.seq DESC"
         ),
@@ -257,9 +262,16 @@ impl AuditStore for PgStore {
         before: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        // Only above the sealed head: the sealer stops at the first event without an outcome,
+        // so nothing at or below it is pending (migration 0006).
         Ok(sqlx::query(
-            "UPDATE audit_events SET outcome = 'unknown', completed_at = $2
-             WHERE outcome = 'pending' AND occurred_at < $1",
+            "INSERT INTO audit_outcomes (seq, occurred_at, outcome, completed_at)
+             SELECT e.seq, e.occurred_at, 'unknown', $2 FROM audit_events e
+             WHERE e.seq > (SELECT COALESCE(max(s.seq), 0) FROM audit_seals s)
+               AND e.outcome = 'pending' AND e.occurred_at < $1
+               AND NOT EXISTS (SELECT 1 FROM audit_outcomes o
+                               WHERE o.occurred_at = e.occurred_at AND o.seq = e.seq)
+             ON CONFLICT DO NOTHING",
         )
         .bind(before)
         .bind(now)
@@ -281,7 +293,7 @@ impl AuditStore for PgStore {
             event_columns!(),
             ", ",
             seal_columns!(),
-            " FROM audit_events e LEFT JOIN audit_seals s ON s.occurred_at = e.occurred_at AND s.seq = e.seq",
+            " FROM audit_log e LEFT JOIN audit_seals s ON s.occurred_at = e.occurred_at AND s.seq = e.seq",
             " WHERE e.id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3"
         ))
         .bind(id)
@@ -344,7 +356,7 @@ impl AuditStore for PgStore {
             // that fell behind under load got slower the further behind it was. The window is
             // twice the batch (room for the gaps of rolled-back intents) and starts at the next
             // event that exists (an index lookup), so no gap can stall the sealer.
-            " FROM audit_events e WHERE e.seq > $1 AND e.seq <= LEAST($2,",
+            " FROM audit_log e WHERE e.seq > $1 AND e.seq <= LEAST($2,",
             " (SELECT min(n.seq) FROM audit_events n WHERE n.seq > $1 AND n.seq <= $2) + $4)",
             " ORDER BY e.seq LIMIT $3"
         ))
@@ -402,7 +414,7 @@ impl AuditStore for PgStore {
             seal_columns!(),
             ", e.id IS NOT NULL AS event_present, ",
             event_columns!(),
-            " FROM audit_seals s LEFT JOIN audit_events e ON e.occurred_at = s.occurred_at AND e.seq = s.seq",
+            " FROM audit_seals s LEFT JOIN audit_log e ON e.occurred_at = s.occurred_at AND e.seq = s.seq",
             " WHERE s.seq > $1 ORDER BY s.seq LIMIT $2"
         ))
         .bind(after.unwrap_or(i64::MIN))
@@ -526,7 +538,7 @@ mod tests {
         };
         let (sql, binds) = list_query(&filter, Some(&after), 51);
         assert!(!sql.contains("DROP"), "{sql}");
-        assert!(sql.contains("e.actor_key_id = $1 AND e.outcome = $2 AND e.resource_ids @> ARRAY[$3]::text[] AND (e.occurred_at, e.seq) < ($4, $5)"), "{sql}");
+        assert!(sql.contains("e.actor_key_id = $1 AND e.outcome = $2 AND e.seq IN (SELECT i.seq FROM audit_events i WHERE i.resource_ids @> ARRAY[$3]::text[] UNION ALL SELECT o.seq FROM audit_outcomes o WHERE o.resource_ids @> ARRAY[$3]::text[]) AND e.resource_ids @> ARRAY[$3]::text[] AND (e.occurred_at, e.seq) < ($4, $5)"), "{sql}");
         assert!(sql.contains("LIMIT $6"), "{sql}");
         assert_eq!(binds.len(), 6);
         let (sql, binds) = list_query(&AuditFilter::default(), None, 10);

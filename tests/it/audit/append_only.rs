@@ -48,11 +48,29 @@ async fn update_and_delete_of_a_completed_event_are_refused_on_postgres() {
         "DELETE FROM audit_events WHERE id = $1",
         "UPDATE audit_seals SET hash = prev_hash WHERE event_id = $1",
         "DELETE FROM audit_seals WHERE event_id = $1",
+        "UPDATE audit_outcomes SET status = 200 WHERE seq = (SELECT seq FROM audit_events WHERE id = $1)",
+        "DELETE FROM audit_outcomes WHERE seq = (SELECT seq FROM audit_events WHERE id = $1)",
     ] {
         let result = sqlx::query(sql).bind(id).execute(&pool).await;
         refused(result, "is append-only", sql);
     }
-    for sql in ["TRUNCATE audit_events", "TRUNCATE audit_seals"] {
+    // A second outcome of the same event: its primary key refuses it.
+    refused(
+        sqlx::query(
+            "INSERT INTO audit_outcomes (seq, occurred_at, outcome, completed_at)
+             SELECT seq, occurred_at, 'failed', now() FROM audit_events WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&pool)
+        .await,
+        "duplicate key",
+        "a second outcome",
+    );
+    for sql in [
+        "TRUNCATE audit_events",
+        "TRUNCATE audit_seals",
+        "TRUNCATE audit_outcomes",
+    ] {
         refused(
             sqlx::query(sql).execute(&pool).await,
             "is append-only: TRUNCATE is refused",
@@ -176,7 +194,15 @@ async fn a_serving_role_that_owns_nothing_may_only_append_read_and_complete() {
         ),
         (
             "UPDATE audit_events SET status = 200 WHERE id = $1",
-            "is append-only",
+            "permission denied",
+        ),
+        (
+            "UPDATE audit_outcomes SET status = 200 WHERE seq = (SELECT seq FROM audit_events WHERE id = $1)",
+            "permission denied",
+        ),
+        (
+            "DELETE FROM audit_outcomes WHERE seq = (SELECT seq FROM audit_events WHERE id = $1)",
+            "permission denied",
         ),
         (
             "DELETE FROM audit_seals WHERE event_id = $1",

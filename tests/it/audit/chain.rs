@@ -68,7 +68,8 @@ async fn alter_bypassing_the_triggers(db: Db, app: &TestApp, seq: i64) {
                 .execute(&mut conn)
                 .await
                 .unwrap();
-            let done = sqlx::query("UPDATE audit_events SET status = 200 WHERE seq = $1")
+            // On Postgres the outcome is a row of audit_outcomes (migration 0006).
+            let done = sqlx::query("UPDATE audit_outcomes SET status = 200 WHERE seq = $1")
                 .bind(seq)
                 .execute(&mut conn)
                 .await
@@ -159,7 +160,7 @@ async fn a_deleted_event_breaks_the_link_to_the_next_one() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    for table in ["audit_seals", "audit_events"] {
+    for table in ["audit_seals", "audit_outcomes", "audit_events"] {
         let sql = format!("DELETE FROM {table} WHERE seq = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(gone["sequence"].as_i64().unwrap())
@@ -361,7 +362,7 @@ async fn retention_drops_whole_monthly_partitions_on_postgres_and_the_chain_stil
         .unwrap();
     assert_eq!(dropped, vec![format!("audit_events_p{month}")]);
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    for table in ["audit_events", "audit_seals"] {
+    for table in ["audit_events", "audit_seals", "audit_outcomes"] {
         let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
             .bind(format!("{table}_p{month}"))
             .fetch_one(&pool)

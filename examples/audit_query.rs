@@ -33,11 +33,13 @@ struct Args {
 /// Events sealed per store transaction.
 const SEAL_BATCH: u32 = 5000;
 
-/// One year of events, evenly spread, in chunks so that no transaction grows huge.
+/// One year of events, evenly spread, in chunks so that no transaction grows huge; each event
+/// is written as the gateway writes it (migration 0006): the intent, then its outcome row.
 const FILL: &str = "
+WITH events AS (
 INSERT INTO audit_events (seq, id, occurred_at, request_id, actor_key_id, actor_key_name, client_addr,
     method, route, operation, provider, account, resource_type, resource_ids, idempotency_key,
-    request_summary, outcome, status, error_code, upstream_status, duration_us, completed_at)
+    request_summary, outcome)
 SELECT nextval('audit_events_seq'),
        'aud_bench_' || g,
        t,
@@ -54,14 +56,21 @@ SELECT nextval('audit_events_seq'),
        ARRAY[(ARRAY['helodata', '911proxy'])[1 + g % 2] || ':user' || (g % 5000)],
        CASE WHEN g % 3 = 0 THEN 'idem-' || g END,
        '{\"body\":{\"account\":\"helodata\",\"label\":\"bench\",\"password\":\"[redacted]\"}}',
+       'pending'
+FROM generate_series($1::bigint, $2::bigint) AS g,
+     LATERAL (SELECT now() - ($3::bigint - g) * interval '1 second' * (365 * 86400.0 / $3::bigint)) AS at(t)
+RETURNING seq, occurred_at, substr(id, 11)::bigint AS g
+)
+INSERT INTO audit_outcomes (seq, occurred_at, outcome, status, error_code, upstream_status,
+    duration_us, completed_at)
+SELECT seq, occurred_at,
        (ARRAY['succeeded', 'succeeded', 'succeeded', 'failed', 'succeeded', 'unknown'])[1 + g % 6],
        (ARRAY[201, 200, 204, 422, 201, 504])[1 + g % 6],
        (ARRAY[NULL, NULL, NULL, 'invalid_argument', NULL, 'upstream_timeout'])[1 + g % 6],
        200,
        20000 + g % 90000,
-       t + interval '80 milliseconds'
-FROM generate_series($1::bigint, $2::bigint) AS g,
-     LATERAL (SELECT now() - ($3::bigint - g) * interval '1 second' * (365 * 86400.0 / $3::bigint)) AS at(t)
+       occurred_at + interval '80 milliseconds'
+FROM events
 ";
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -119,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let secs = started.elapsed().as_secs_f64();
         eprintln!(" in {secs:.1} s ({:.0} events/s)", sealed as f64 / secs);
-        sqlx::query("ANALYZE audit_events, audit_seals")
+        sqlx::query("ANALYZE audit_events, audit_outcomes, audit_seals")
             .execute(&pool)
             .await?;
     }

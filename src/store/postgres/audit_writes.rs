@@ -1,7 +1,8 @@
 //! The audit log's two writes on every audited request, the intent (a row of `audit_events`)
 //! and the outcome (a row of `audit_outcomes`), each as a single-row statement and as the
-//! multi-row statement [`super::batch`] sends when requests arrive together. Both forms keep the sealing invariant of `audit.rs`: an intent draws its
-//! sequence number only while holding the horizon lock shared, until its statement commits.
+//! multi-row statement [`super::batch`] sends when requests arrive together. Both forms keep
+//! the sealing invariant of `audit.rs`: an intent draws its sequence number only while holding
+//! the horizon lock shared, until its statement commits.
 
 use std::collections::HashMap;
 

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::common::{AccountName, ProviderName};
+use super::money::MoneyAmount;
 use super::problems::ReadErrors;
 use crate::domain::api_keys::Scope;
 use crate::http::auth::Caller;
@@ -26,17 +27,6 @@ pub struct AccountParams {
     pub account: Vec<String>,
 }
 
-/// Money as the provider states it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MoneyView {
-    /// Amount in the currency's main unit.
-    #[schema(example = 125.5)]
-    pub amount: f64,
-    /// ISO 4217 code.
-    #[schema(example = "USD")]
-    pub currency: String,
-}
-
 /// One provider account's details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountView {
@@ -52,12 +42,18 @@ pub struct AccountView {
     /// Plan or tier.
     pub plan: Option<String>,
     /// Prepaid balance.
-    pub balance: Option<MoneyView>,
+    pub balance: Option<MoneyAmount>,
     /// Identity verification (KYC / real-name) state.
     pub verification: Option<String>,
     /// When the account was created.
     #[serde(with = "time::serde::rfc3339::option")]
     pub created_at: Option<OffsetDateTime>,
+    /// Whether the provider could give only part of the details this time (911Proxy while its
+    /// `user/info` is closed: the rest comes from `user-product/summary`, in `provider_data`).
+    pub partial: bool,
+    /// The fields left empty because the provider could not give them (empty when complete).
+    #[schema(example = json!([]))]
+    pub missing: Vec<String>,
     /// The provider's object.
     #[schema(value_type = Object)]
     pub provider_data: serde_json::Value,
@@ -71,12 +67,11 @@ impl From<AccountEntry> for AccountView {
             identity_id: entry.info.identity_id,
             email: entry.info.email,
             plan: entry.info.plan,
-            balance: entry.info.balance.map(|m| MoneyView {
-                amount: m.amount,
-                currency: m.currency,
-            }),
+            balance: entry.info.balance.map(Into::into),
             verification: entry.info.verification,
             created_at: entry.info.created_at,
+            partial: !entry.info.missing.is_empty(),
+            missing: entry.info.missing.iter().map(|f| f.to_string()).collect(),
             provider_data: entry.info.provider_data,
         }
     }

@@ -11,6 +11,7 @@ pub mod common;
 pub mod docs;
 pub mod health;
 pub mod locations;
+pub mod money;
 pub mod openapi;
 pub mod packages;
 pub mod pagination;

@@ -10,35 +10,15 @@ use utoipa::ToSchema;
 
 use super::account::AccountParams;
 use super::common::{AccountName, ProviderName, ScopedIdText};
+use super::money::MoneyAmount;
 use super::problems::ReadErrors;
 use crate::domain::api_keys::Scope;
-use crate::domain::money::Money;
 use crate::domain::payments::PromotionKind;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::state::AppState;
 use crate::services::payments as service;
-
-/// An exact amount of money.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MoneyAmount {
-    /// Decimal text in the currency's main unit (dollars, not cents): exact, never a float.
-    #[schema(example = "19.99", pattern = r"^-?[0-9]+(\.[0-9]+)?$")]
-    pub amount: String,
-    /// ISO 4217 code.
-    #[schema(example = "USD", pattern = "^[A-Z]{3}$")]
-    pub currency: String,
-}
-
-impl From<Money> for MoneyAmount {
-    fn from(m: Money) -> Self {
-        MoneyAmount {
-            amount: m.amount.to_string(),
-            currency: m.currency,
-        }
-    }
-}
 
 /// One way to pay.
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,14 +2,7 @@
 
 use time::OffsetDateTime;
 
-/// Money as the provider states it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Money {
-    /// The amount, in the currency's main unit (e.g. dollars).
-    pub amount: f64,
-    /// ISO 4217 code.
-    pub currency: String,
-}
+pub use super::money::Money;
 
 /// One provider account's own details, where the provider gives them.
 #[derive(Clone, Debug)]
@@ -28,4 +21,7 @@ pub struct AccountInfo {
     pub created_at: Option<OffsetDateTime>,
     /// The provider's object, secrets removed.
     pub provider_data: serde_json::Value,
+    /// The fields the provider could not give this time (911 `user/info` closed): the answer
+    /// is partial. Empty when complete.
+    pub missing: Vec<&'static str>,
 }

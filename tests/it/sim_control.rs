@@ -908,3 +908,75 @@ async fn stopping_releases_a_hung_request_without_an_answer() {
         .expect("task");
     assert!(result.is_err(), "an answer came back: {result:?}");
 }
+
+/// The switch that closes an endpoint (911 `user/info` is documented "Not yet open"): the
+/// endpoint answers 404 with no body, as a path the provider does not serve, without running
+/// its handler or any fault; the call is logged; reopening restores it.
+#[tokio::test]
+async fn a_closed_endpoint_answers_404_until_reopened() {
+    let server = TestServer::start().await;
+    let control_url = format!("http://{}/__sim/closed", server.addr);
+    add_fault(server.addr, json!({"kind": "http_error", "status": 500})).await;
+    let refused = client()
+        .post(&control_url)
+        .json(&json!({"path": "count"}))
+        .send()
+        .await
+        .expect("control request");
+    assert_eq!(refused.status(), 400);
+    assert_eq!(refused.json::<Value>().await.unwrap()["field"], "path");
+    let closed = client()
+        .post(&control_url)
+        .json(&json!({"path": "/count"}))
+        .send()
+        .await
+        .expect("control request");
+    assert_eq!(closed.status(), 204);
+    let listed: Value = client()
+        .get(&control_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!({"closed": ["/count"]}));
+
+    let answer = client()
+        .post(server.url("/count"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), 404);
+    assert!(answer.bytes().await.unwrap().is_empty());
+    assert_eq!(server.count(), 0, "a closed endpoint runs no handler");
+    let logged = calls(server.addr, "").await;
+    assert_eq!(
+        (logged[0]["path"].as_str(), logged[0]["status"].as_u64()),
+        (Some("/count"), Some(404))
+    );
+    assert!(logged[0]["fault"].is_null());
+
+    let reopened: Value = client()
+        .delete(&control_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reopened, json!({"reopened": 1}));
+    client()
+        .delete(format!("http://{}/__sim/faults", server.addr))
+        .send()
+        .await
+        .unwrap();
+    let answer = client()
+        .post(server.url("/count"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(server.count(), 1);
+    server.stop().await;
+}

@@ -45,6 +45,7 @@ use super::{
 use crate::domain::account::{AccountInfo, Money};
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
 use crate::domain::locations::Country;
+use crate::domain::money::Decimal;
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
@@ -361,13 +362,16 @@ impl ProviderAdapter for HelodataAdapter {
             identity_id: Some(me.id),
             email: me.email,
             plan: me.plan,
-            balance: me.balance.map(|b| Money {
-                amount: b.amount,
-                currency: b.currency,
+            balance: me.balance.and_then(|b| {
+                Some(Money {
+                    amount: Decimal::from_f64(b.amount)?,
+                    currency: b.currency,
+                })
             }),
             verification: me.kyc_status,
             created_at: map::parse_time_opt(me.created_at.as_deref()),
             provider_data: map::without_secrets(&raw),
+            missing: Vec::new(),
         })
     }
 

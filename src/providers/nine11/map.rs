@@ -11,6 +11,7 @@ use time::{Date, OffsetDateTime};
 
 use super::wire::{AccountRow, PackageRow, Summary, UserInfo};
 use crate::domain::account::{AccountInfo, Money};
+use crate::domain::money::Decimal;
 use crate::domain::packages::{Package, PackageKind, PackageStatus, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{ProxyUser, ProxyUserId, ProxyUserStatus};
@@ -268,10 +269,13 @@ pub fn account_info(user: &UserInfo, tz: &TimeZone, raw: Value) -> AccountInfo {
         identity_id: user.id.map(|id| id.to_string()),
         email: user.email.clone().filter(|e| !e.is_empty()),
         plan: None,
-        balance: user.balance.map(|amount| Money {
-            amount,
-            currency: BALANCE_CURRENCY.to_string(),
-        }),
+        balance: user
+            .balance
+            .and_then(Decimal::from_f64)
+            .map(|amount| Money {
+                amount,
+                currency: BALANCE_CURRENCY.to_string(),
+            }),
         // `is_real_name` (User schema) kept in 911's own terms: verified or not, nothing finer.
         verification: user.is_real_name.map(|verified| {
             if verified {
@@ -285,6 +289,7 @@ pub fn account_info(user: &UserInfo, tz: &TimeZone, raw: Value) -> AccountInfo {
             .as_deref()
             .and_then(|t| parse_any_time(t, tz)),
         provider_data: raw,
+        missing: Vec::new(),
     }
 }
 
@@ -548,7 +553,7 @@ mod tests {
         assert_eq!(
             info.balance,
             Some(Money {
-                amount: 12.5,
+                amount: Decimal::parse("12.5").unwrap(),
                 currency: "USD".into()
             })
         );

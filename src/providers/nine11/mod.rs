@@ -14,6 +14,7 @@
 //! A proxy user's upstream id is its username: 911 has no other stable handle (its by-name
 //! endpoints take `account`, and the list's numeric `id` is accepted by none of them).
 
+mod account;
 mod client;
 mod connection;
 mod extract;
@@ -64,7 +65,7 @@ use crate::upstream::UpstreamClient;
 use client::Nine11Client;
 use snapshot::{Listing, Snapshot, Snapshots};
 use validate::ValidPatch;
-use wire::{AccountNames, ChangePassword, UserInfo};
+use wire::{AccountNames, ChangePassword};
 
 /// How long the old password keeps working after change-password: "there is a 5-minute
 /// waiting period after modification, during which the old password may still be used
@@ -440,11 +441,9 @@ impl ProviderAdapter for Nine11Adapter {
         self.usage_rows(query).await
     }
 
-    /// `user/info` (code 0 and `message`). The document marks it "Not yet open"; where 911
-    /// refuses it, the classified failure is the answer.
+    /// `user/info` (code 0 and `message`), partial while 911 keeps it closed (account.rs).
     async fn account_info(&self) -> Result<AccountInfo, ProviderError> {
-        let (user, raw) = self.client.get_as::<UserInfo>(wire::USER_INFO, &[]).await?;
-        Ok(map::account_info(&user, self.tz(), raw))
+        self.account_or_partial().await
     }
 
     /// `user-product/list`, every page (`page`/`size`), deduplicated by package id in case the

@@ -20,6 +20,12 @@ pub(super) fn routes(control: Control) -> Router {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/__sim/faults/{id}", delete(remove_fault))
+        .route(
+            "/__sim/closed",
+            get(list_closed)
+                .post(close_endpoint)
+                .delete(reopen_endpoints),
+        )
         .route("/__sim", any(unknown))
         .route("/__sim/{*rest}", any(unknown))
         .with_state(control)
@@ -101,8 +107,31 @@ async fn remove_fault(State(control): State<Control>, Path(id): Path<String>) ->
     }
 }
 
+async fn list_closed(State(control): State<Control>) -> Response {
+    axum::Json(json!({ "closed": control.closed_endpoints() })).into_response()
+}
+
+/// `{"path": "/api-gate-way/user/info"}`: that endpoint answers 404 until reopened.
+async fn close_endpoint(
+    State(control): State<Control>,
+    body: Bytes,
+) -> Result<Response, FieldError> {
+    let input: Value = serde_json::from_slice(&body)
+        .map_err(|err| FieldError::whole(format!("the body is not JSON: {err}")))?;
+    let Some(path) = input.get("path").and_then(Value::as_str) else {
+        return Err(FieldError::new("path", "is required (a string)"));
+    };
+    control.close_endpoint(path)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn reopen_endpoints(State(control): State<Control>) -> Response {
+    let reopened = control.reopen_endpoints();
+    axum::Json(json!({ "reopened": reopened })).into_response()
+}
+
 async fn unknown() -> Response {
-    not_found("unknown control endpoint: /__sim/calls and /__sim/faults exist")
+    not_found("unknown control endpoint: /__sim/calls, /__sim/faults and /__sim/closed exist")
 }
 
 fn not_found(message: &str) -> Response {

@@ -1,5 +1,5 @@
 //! The middleware in front of the provider routes: records each call and applies the fault a
-//! rule picks for it.
+//! rule picks for it, or answers for a closed endpoint.
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,11 @@ pub(super) async fn intercept(
     };
     let call = CallRecord::describe(&parts, &body);
     let english = call.wants_english();
+    if control.is_closed(parts.uri.path()) {
+        let (seq, _) = control.arrive(call, false);
+        control.complete(seq, Some(404), started.elapsed());
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let (seq, fault) = control.arrive(call, true);
     let stopping = parts.extensions.get::<ServerStopping>().cloned();
     let req = Request::from_parts(parts, Body::from(body));

@@ -91,6 +91,8 @@ struct Inner {
 struct State {
     calls: CallLog,
     faults: FaultSet,
+    /// Paths answered as if the provider did not serve them (`POST /__sim/closed`).
+    closed: std::collections::BTreeSet<String>,
 }
 
 impl Control {
@@ -165,6 +167,34 @@ impl Control {
     /// Removes every fault rule; returns how many there were.
     pub fn clear_faults(&self) -> usize {
         self.state().faults.clear()
+    }
+
+    /// Closes the endpoint at `path` (e.g. `/api-gate-way/user/info`, which 911 documents as
+    /// "Not yet open"): until reopened it answers as a path the provider does not serve, HTTP
+    /// 404 with no body, and no handler runs. The call is still logged.
+    pub fn close_endpoint(&self, path: &str) -> Result<(), FieldError> {
+        if !path.starts_with('/') || path.starts_with("/__sim") {
+            return Err(FieldError::new(
+                "path",
+                "must be a provider path starting with '/', e.g. /api-gate-way/user/info",
+            ));
+        }
+        self.state().closed.insert(path.to_string());
+        Ok(())
+    }
+
+    /// Reopens every closed endpoint; returns how many there were.
+    pub fn reopen_endpoints(&self) -> usize {
+        std::mem::take(&mut self.state().closed).len()
+    }
+
+    /// The closed endpoints' paths, sorted.
+    pub fn closed_endpoints(&self) -> Vec<String> {
+        self.state().closed.iter().cloned().collect()
+    }
+
+    fn is_closed(&self, path: &str) -> bool {
+        self.state().closed.contains(path)
     }
 
     /// Removes fault rule `id`; false when no active rule has it.

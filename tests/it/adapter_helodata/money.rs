@@ -1,6 +1,7 @@
 //! Account, packages and their summary, and the health probe.
 
 use proxy_gateway::domain::account::Money;
+use proxy_gateway::domain::money::Decimal;
 use proxy_gateway::domain::packages::{PackageKind, PackageStatus};
 use proxy_gateway::domain::products::Product;
 use proxy_gateway::providers::ProviderAdapter;
@@ -24,7 +25,7 @@ async fn account_info_maps_users_me() {
     assert_eq!(
         info.balance,
         Some(Money {
-            amount: 5605.79,
+            amount: Decimal::parse("5605.79").unwrap(),
             currency: "USD".into()
         })
     );

@@ -278,7 +278,10 @@ async fn account_info_reads_user_info() {
     assert_eq!(info.identity_id.as_deref(), Some("763617"));
     assert_eq!(info.email.as_deref(), Some("sim763617@example.com"));
     let balance = info.balance.unwrap();
-    assert_eq!((balance.amount, balance.currency.as_str()), (1829.7, "USD"));
+    assert_eq!(
+        (balance.amount.as_str(), balance.currency.as_str()),
+        ("1829.7", "USD")
+    );
     assert_eq!(info.verification.as_deref(), Some("real_name_verified"));
     assert_eq!(info.created_at, Some(datetime!(2023-01-31 21:39:20 UTC)));
     assert_eq!(info.provider_data["is_real_name"], true);

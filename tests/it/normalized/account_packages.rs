@@ -1,9 +1,9 @@
 //! `GET /v1/account`, `/v1/packages` and `/v1/packages/summary` over both providers.
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::{for_both_providers, upstream_get};
+use super::{decimal_text, for_both_providers, upstream_get};
 use crate::support::{Db, spawn_app_with_sims};
 
 async fn account_shows_identity_and_balance_from_the_provider(account: &str) {
@@ -22,7 +22,10 @@ async fn account_shows_identity_and_balance_from_the_provider(account: &str) {
         "911proxy" => {
             let raw = upstream_get(&app, account, "/user/info", &[]).await;
             assert_eq!(entry["email"], raw["data"]["email"]);
-            assert_eq!(entry["balance"]["amount"], raw["data"]["balance"]);
+            assert_eq!(
+                entry["balance"]["amount"],
+                decimal_text(&raw["data"]["balance"])
+            );
             assert_eq!(entry["identity_id"], raw["data"]["id"].to_string().as_str());
         }
         _ => {
@@ -30,12 +33,112 @@ async fn account_shows_identity_and_balance_from_the_provider(account: &str) {
             assert_eq!(entry["email"], raw["email"]);
             assert_eq!(entry["identity_id"], raw["id"]);
             assert_eq!(entry["plan"], raw["plan"]);
-            assert_eq!(entry["balance"]["amount"], raw["balance"]["amount"]);
+            assert_eq!(
+                entry["balance"]["amount"],
+                decimal_text(&raw["balance"]["amount"])
+            );
             assert_eq!(entry["balance"]["currency"], raw["balance"]["currency"]);
             assert_eq!(entry["verification"], raw["kyc_status"]);
         }
     }
     assert!(entry["balance"]["currency"].is_string());
+    assert_eq!(
+        (entry["partial"].as_bool(), entry["missing"].clone()),
+        (Some(false), json!([]))
+    );
+}
+
+/// 911 documents `user/info` as "Not yet open". While its simulator keeps it closed (its control
+/// switch: HTTP 404 as for a path it does not serve), the account is still answered, from
+/// `user-product/summary`, marked partial with the missing fields named; reopened, it is whole.
+#[tokio::test]
+async fn account_of_911_is_partial_while_user_info_is_closed() {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    let sims = app.sims.as_ref().unwrap();
+    sims.control("911proxy")
+        .close_endpoint("/api-gate-way/user/info")
+        .unwrap();
+    sims.clear_calls();
+    let response = app
+        .admin(Method::GET, "/v1/account?account=911proxy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let entry = &body["data"][0];
+    assert_eq!(entry["partial"], true);
+    assert_eq!(
+        entry["missing"],
+        json!([
+            "identity_id",
+            "email",
+            "balance",
+            "verification",
+            "created_at"
+        ])
+    );
+    for field in [
+        "identity_id",
+        "email",
+        "balance",
+        "verification",
+        "created_at",
+    ] {
+        assert!(entry[field].is_null(), "{field}");
+    }
+    let calls: Vec<(String, Option<u16>, Value)> = sims
+        .calls("911proxy")
+        .into_iter()
+        .map(|c| {
+            (
+                c.path,
+                c.status,
+                c.query_params
+                    .get("product_type")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            (
+                "/api-gate-way/user/info".to_string(),
+                Some(404),
+                Value::Null
+            ),
+            (
+                "/api-gate-way/user-product/summary".to_string(),
+                Some(200),
+                json!("9")
+            ),
+        ]
+    );
+    let summary = upstream_get(
+        &app,
+        "911proxy",
+        "/user-product/summary",
+        &[("product_type", "9")],
+    )
+    .await;
+    assert_eq!(
+        entry["provider_data"]["user_product_summary"],
+        summary["data"]
+    );
+
+    assert_eq!(sims.control("911proxy").reopen_endpoints(), 1);
+    let body: Value = app
+        .admin(Method::GET, "/v1/account?account=911proxy")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"][0]["partial"], false);
+    assert!(body["data"][0]["email"].is_string());
 }
 
 async fn packages_list_every_upstream_package_once(account: &str) {

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{for_both_providers, upstream_get};
+use super::{decimal_text, for_both_providers, upstream_get};
 use crate::support::{Db, TestApp, problem, spawn_app_with_sims};
 
 /// Reads `path` through the gateway and returns the upstream calls it made (method, path and
@@ -31,17 +31,6 @@ async fn read_with_calls(app: &TestApp, account: &str, path: &str) -> (u16, Valu
         })
         .collect();
     (status, body, calls)
-}
-
-/// The decimal text a provider's JSON number stands for: a JSON string (never a float), e.g.
-/// `10.0` → `"10"`, `1.05` → `"1.05"`.
-fn decimal_text(number: &Value) -> Value {
-    let text = number.to_string();
-    let text = match text.split_once('.') {
-        Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole.to_string(),
-        _ => text,
-    };
-    Value::String(text)
 }
 
 fn assert_unsupported(status: u16, body: &Value, calls: &[String], operation: &str) {

@@ -44,6 +44,18 @@ macro_rules! for_both_providers {
 }
 pub(crate) use for_both_providers;
 
+/// The decimal text a provider's JSON number stands for, as the gateway shows money: a JSON
+/// string, never a float (`12.5` → `"12.5"`, `10.0` → `"10"`).
+pub fn decimal_text(number: &Value) -> Value {
+    let text = number.to_string();
+    match text.split_once('.') {
+        Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => {
+            Value::String(whole.into())
+        }
+        _ => Value::String(text),
+    }
+}
+
 /// 1 GB as the gateway counts it.
 pub const GIB: u64 = 1024 * 1024 * 1024;
 

@@ -87,7 +87,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn provider_numbers_keep_the_digits_the_provider_wrote() {
+    fn provider_numbers_become_the_decimal_they_stand_for() {
         let of = |v: serde_json::Value| Decimal::from_json(&v).map(|d| d.0);
         assert_eq!(of(json!(0.1)).as_deref(), Some("0.1"));
         assert_eq!(of(json!(1.2)).as_deref(), Some("1.2"));

@@ -259,6 +259,16 @@ pub fn package_summary(summary: &Summary, raw: Value) -> PackageSummary {
     }
 }
 
+/// A field read as text: a non-empty string, or a number as written (ids and codes come as
+/// either on the newer endpoints, whose examples are all the document gives).
+pub fn text(raw: &Value, key: &str) -> Option<String> {
+    match raw.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// The currency of `user/info`'s `balance`: undocumented; 911Proxy's site prices in US
 /// dollars, so USD (the document's User schema says only `number(float)`).
 pub const BALANCE_CURRENCY: &str = "USD";

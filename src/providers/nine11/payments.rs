@@ -4,19 +4,11 @@
 use serde_json::Value;
 
 use super::client::Nine11Client;
-use super::map::BALANCE_CURRENCY;
+use super::map::{BALANCE_CURRENCY, text};
 use super::wire::{PAYMENT_GROUPS, RECHARGE_GIFT_RATIO};
 use crate::domain::money::{Decimal, Money};
 use crate::domain::payments::{PaymentMethod, Promotion, PromotionKind};
 use crate::providers::ProviderError;
-
-fn text(raw: &Value, key: &str) -> Option<String> {
-    match raw.get(key)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
 
 /// 911 states no currency for payment limits or bonus tiers: its prices are in US dollars, as
 /// the balance's are (`map::BALANCE_CURRENCY`).

@@ -20,14 +20,6 @@ use crate::providers::{ItemPage, ProviderError};
 /// The static product types (document: 25 static residential, 14 datacenter).
 const STATIC_TYPES: [(i64, Product); 2] = [(25, Product::Isp), (14, Product::Datacenter)];
 
-fn text(raw: &Value, key: &str) -> Option<String> {
-    match raw.get(key)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// 911's static IP status: 1 valid, 2 invalid, 3 expiring soon, 4 under maintenance.
 pub fn status_of(code: Option<i64>) -> StaticIpStatus {
     match code {
@@ -47,24 +39,24 @@ pub fn static_ip(account: &str, tz: &TimeZone, raw: &Value) -> StaticIp {
             .and_then(|t| map::parse_any_time(t, tz))
     };
     StaticIp {
-        id: ProxyUserId::new(account, text(raw, "id").unwrap_or_default()),
+        id: ProxyUserId::new(account, map::text(raw, "id").unwrap_or_default()),
         product: raw
             .get("product_type")
             .and_then(Value::as_i64)
             .map_or(Product::Other, map::product_of_type),
-        ip: text(raw, "ip").unwrap_or_default(),
+        ip: map::text(raw, "ip").unwrap_or_default(),
         port: raw
             .get("port")
             .and_then(Value::as_u64)
             .and_then(|p| u16::try_from(p).ok()),
-        username: text(raw, "username"),
-        password: text(raw, "password").map(Into::into),
-        country: text(raw, "country_code").map(|c| c.to_ascii_uppercase()),
-        state: text(raw, "state"),
-        city: text(raw, "city"),
+        username: map::text(raw, "username"),
+        password: map::text(raw, "password").map(Into::into),
+        country: map::text(raw, "country_code").map(|c| c.to_ascii_uppercase()),
+        state: map::text(raw, "state"),
+        city: map::text(raw, "city"),
         asn: None,
         ip_batch: None,
-        order: text(raw, "trade_no"),
+        order: map::text(raw, "trade_no"),
         status: status_of(raw.get("status").and_then(Value::as_i64)),
         created_at: time("created_at"),
         expires_at: time("expired_at"),
@@ -151,7 +143,9 @@ pub async fn availability(
             .flatten()
         {
             out.push(Availability {
-                country: text(row, "code").unwrap_or_default().to_ascii_uppercase(),
+                country: map::text(row, "code")
+                    .unwrap_or_default()
+                    .to_ascii_uppercase(),
                 product: p,
                 available: row.get("number").and_then(Value::as_u64).unwrap_or(0),
                 monthly_price: None,

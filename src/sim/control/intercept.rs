@@ -10,11 +10,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::Control;
 use super::calls::CallRecord;
 use super::faults::{AppliedFault, FaultKind, Phase};
 use super::provider_errors;
 use super::serve::{AbortConnection, ServerStopping};
+use super::{Control, Fate};
 
 /// The largest request body the simulator reads (axum's own default limit).
 const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
@@ -34,12 +34,13 @@ pub(super) async fn intercept(
     };
     let call = CallRecord::describe(&parts, &body);
     let english = call.wants_english();
-    if control.is_closed(parts.uri.path()) {
-        let (seq, _) = control.arrive(call, false);
-        control.complete(seq, Some(404), started.elapsed());
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    let (seq, fault) = control.arrive(call, true);
+    let (seq, fault) = match control.arrive(call, true) {
+        (seq, Fate::Serve(fault)) => (seq, fault),
+        (seq, Fate::Closed) => {
+            control.complete(seq, Some(404), started.elapsed());
+            return StatusCode::NOT_FOUND.into_response();
+        }
+    };
     let stopping = parts.extensions.get::<ServerStopping>().cloned();
     let req = Request::from_parts(parts, Body::from(body));
     let response = match fault {

@@ -87,6 +87,15 @@ struct Inner {
     state: Mutex<State>,
 }
 
+/// What becomes of a call that arrived.
+enum Fate {
+    /// The handler serves it, with this fault applied, if any.
+    Serve(Option<AppliedFault>),
+    /// Its endpoint is closed (`POST /__sim/closed`): answered as a path the provider does not
+    /// serve.
+    Closed,
+}
+
 #[derive(Debug, Default)]
 struct State {
     calls: CallLog,
@@ -121,15 +130,19 @@ impl Control {
 
     /// Logs a call and, when `faultable`, picks its fault in the same step, so the log order
     /// and the rules' counters agree.
-    fn arrive(&self, mut call: CallRecord, faultable: bool) -> (u64, Option<AppliedFault>) {
+    /// A call to a closed endpoint picks no fault: it is answered as closed.
+    fn arrive(&self, mut call: CallRecord, faultable: bool) -> (u64, Fate) {
         let mut state = self.state();
+        if state.closed.contains(&call.path) {
+            return (state.calls.push(call), Fate::Closed);
+        }
         let fault = if faultable {
             state.faults.pick(&call.method, &call.path)
         } else {
             None
         };
         call.fault = fault.clone();
-        (state.calls.push(call), fault)
+        (state.calls.push(call), Fate::Serve(fault))
     }
 
     fn complete(&self, seq: u64, status: Option<u16>, elapsed: Duration) {
@@ -191,10 +204,6 @@ impl Control {
     /// The closed endpoints' paths, sorted.
     pub fn closed_endpoints(&self) -> Vec<String> {
         self.state().closed.iter().cloned().collect()
-    }
-
-    fn is_closed(&self, path: &str) -> bool {
-        self.state().closed.contains(path)
     }
 
     /// Removes fault rule `id`; false when no active rule has it.

@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_keys;
 pub mod audit;
 pub mod connection;
+pub mod draws;
 pub mod idempotency;
 pub mod ids;
 pub mod locations;

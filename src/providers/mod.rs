@@ -18,6 +18,7 @@ pub use crate::domain::providers::{Capability, ProviderKind};
 
 use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
+use crate::domain::draws::Draws;
 use crate::domain::locations::Country;
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::payments::{PaymentMethod, Promotion};
@@ -77,15 +78,16 @@ pub trait ProviderAdapter: Send + Sync {
     fn products(&self) -> &'static [Product];
 
     /// Fills in what the gateway itself chooses for new users (911: generated username and
-    /// password), so a keyed write can record its plan before calling upstream and a retry sends
-    /// exactly the same thing. Providers that issue credentials themselves keep the default.
-    fn prepare_new_users(&self, users: &[NewProxyUser]) -> Vec<NewProxyUser> {
+    /// password) from `draws`, so a keyed write, drawing from its record's stream, plans the
+    /// same users on every attempt and a retry sends exactly the same thing. Providers that
+    /// issue credentials themselves keep the default.
+    fn prepare_new_users(&self, users: &[NewProxyUser], _draws: &mut Draws) -> Vec<NewProxyUser> {
         users.to_vec()
     }
 
     /// A password the gateway chooses for a rotation when the caller gives none, or `None` when
     /// the provider issues passwords itself (helodata).
-    fn generate_password(&self) -> Option<secrecy::SecretString> {
+    fn generate_password(&self, _draws: &mut Draws) -> Option<secrecy::SecretString> {
         None
     }
 

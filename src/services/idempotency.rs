@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 
 use crate::domain::api_keys::Principal;
+use crate::domain::draws::Draws;
 use crate::domain::idempotency::{
     Begin, BeginRequest, IdempotencyKey, JournalError, RecordCipher, RecordUnreadable,
     StoredResponse, WriteJournal, derive_write_key, fingerprint,
@@ -86,6 +87,8 @@ pub struct KeyedWrite {
     cipher: RecordCipher,
     write_key: String,
     resumed: bool,
+    /// When the record was first claimed: seeds [`WriteJournal::draws`].
+    claimed_at_micros: i64,
     progress: Mutex<Value>,
 }
 
@@ -110,6 +113,11 @@ impl KeyedWrite {
         request: KeyedRequest<'_>,
     ) -> Result<Claim, StoreError> {
         let print = fingerprint(request.method, request.path, request.body);
+        // To the microsecond, as both stores keep it: a resumed attempt reads back exactly this.
+        let now = OffsetDateTime::now_utc();
+        let now = now
+            .replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(now);
         let owner = crate::domain::ids::prefixed("att");
         let api_key_id = principal.key_id.as_str();
         let begin = store
@@ -120,12 +128,13 @@ impl KeyedWrite {
                 method: request.method,
                 route: request.route,
                 owner: &owner,
-                now: OffsetDateTime::now_utc(),
+                now,
                 lease: settings.lease,
                 ttl: settings.ttl,
             })
             .await?;
         let cipher = RecordCipher::new(&principal.record_key, api_key_id, key.as_str());
+        let mut claimed_at = now;
         let progress = match begin {
             Begin::Mismatch => return Ok(Claim::Reused),
             Begin::InProgress { retry_after } => return Ok(Claim::InUse { retry_after }),
@@ -139,19 +148,27 @@ impl KeyedWrite {
                 });
             }
             Begin::Started => None,
-            Begin::Resumed { progress: None } => Some(empty_progress()),
-            // Release nothing when the progress is unreadable: the record stays for an
-            // operator; the lease runs out.
             Begin::Resumed {
-                progress: Some(stored),
-            } => match cipher.open_progress(&stored) {
-                Ok(progress) => Some(progress),
-                Err(err) => return Ok(Claim::Unreadable(err)),
-            },
+                progress,
+                claimed_at: first,
+            } => {
+                claimed_at = first;
+                match progress {
+                    None => Some(empty_progress()),
+                    // Release nothing when the progress is unreadable: the record stays for an
+                    // operator; the lease runs out.
+                    Some(stored) => match cipher.open_progress(&stored) {
+                        Ok(progress) => Some(progress),
+                        Err(err) => return Ok(Claim::Unreadable(err)),
+                    },
+                }
+            }
         };
         Ok(Claim::Run(Arc::new(KeyedWrite {
             write_key: derive_write_key(api_key_id, key.as_str()),
             resumed: progress.is_some(),
+            claimed_at_micros: i64::try_from(claimed_at.unix_timestamp_nanos() / 1_000)
+                .unwrap_or(i64::MAX),
             progress: Mutex::new(progress.unwrap_or_else(empty_progress)),
             store,
             api_key_id: api_key_id.to_string(),
@@ -276,6 +293,10 @@ impl WriteJournal for KeyedWrite {
 
     fn get(&self, name: &str) -> Option<Value> {
         self.lock().get(name).cloned()
+    }
+
+    fn draws(&self, purpose: &str) -> Draws {
+        self.cipher.draws(self.claimed_at_micros, purpose)
     }
 
     fn step_done(&self, step: &str) -> bool {

@@ -90,19 +90,15 @@ pub async fn create(
             .await
             .map_err(fail);
     };
-    // The plan (with any generated credentials) is journaled before the upstream call, so a
-    // retry after a crash or an unknown outcome sends exactly the same users.
-    // A plan the adapter added nothing to (helodata issues names itself) is the request, which
-    // a retry must repeat anyway (the key's fingerprint): it is not journaled.
+    // Generated credentials are drawn from the write's own stream, so every attempt at this
+    // key plans the same users and a retry after a crash or an unknown outcome sends exactly
+    // what the first attempt sent, without a store write before the call. A plan journaled by
+    // an earlier version of the gateway still wins when it resumes.
     let planned = match journal.get("plan").and_then(|plan| plan_from_json(&plan)) {
         Some(planned) if journal.resumed() => planned,
-        _ => {
-            let planned = account.adapter.prepare_new_users(users);
-            if generated_anything(users, &planned) {
-                journal.record("plan", plan_to_json(&planned)).await?;
-            }
-            planned
-        }
+        _ => account
+            .adapter
+            .prepare_new_users(users, &mut journal.draws("proxy_users.create")),
     };
     if journal.resumed()
         && let Some(found) = reconcile_created(account.adapter.as_ref(), &planned)
@@ -116,15 +112,6 @@ pub async fn create(
         .create_proxy_users(&planned, ctx)
         .await
         .map_err(fail)
-}
-
-/// Whether preparing the users generated a username or password the request did not carry.
-fn generated_anything(asked: &[NewProxyUser], planned: &[NewProxyUser]) -> bool {
-    asked.len() != planned.len()
-        || asked
-            .iter()
-            .zip(planned)
-            .any(|(a, p)| a.username != p.username || a.password.is_some() != p.password.is_some())
 }
 
 /// After a crash or an unknown outcome: asks the provider whether the planned users (those
@@ -156,26 +143,8 @@ async fn reconcile_created(
     Ok(Some(found))
 }
 
-fn plan_to_json(users: &[NewProxyUser]) -> serde_json::Value {
-    use secrecy::ExposeSecret;
-    serde_json::Value::Array(
-        users
-            .iter()
-            .map(|u| {
-                serde_json::json!({
-                    "products": u.products.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-                    "label": u.label,
-                    "username": u.username,
-                    "password": u.password.as_ref().map(|p| p.expose_secret().to_string()),
-                    "traffic_limit_bytes": u.traffic_limit_bytes,
-                    "concurrency_max": u.concurrency_max,
-                    "rps_max": u.rps_max,
-                })
-            })
-            .collect(),
-    )
-}
-
+/// Reads a plan journaled by an earlier version (before credentials were drawn from the
+/// write's stream), so a write it left uncertain resumes with what it sent.
 fn plan_from_json(plan: &serde_json::Value) -> Option<Vec<NewProxyUser>> {
     plan.as_array()?
         .iter()
@@ -232,26 +201,17 @@ pub async fn rotate_password(
     ctx: &WriteContext,
 ) -> Result<RotatedPassword, ServiceError> {
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
-    // A password the gateway chooses is journaled before the call, so a retry sets the same one.
+    // A password the gateway chooses is drawn from the write's own stream, so a retry sets the
+    // same one; one journaled by an earlier version still wins when it resumes.
     let planned = match (ctx.journal(), new_password) {
         (Some(journal), None) => match journal
             .get("password")
             .and_then(|p| p.as_str().map(str::to_string))
         {
             Some(password) if journal.resumed() => Some(SecretString::from(password)),
-            _ => match account.adapter.generate_password() {
-                Some(password) => {
-                    use secrecy::ExposeSecret;
-                    journal
-                        .record(
-                            "password",
-                            serde_json::Value::String(password.expose_secret().to_string()),
-                        )
-                        .await?;
-                    Some(password)
-                }
-                None => None,
-            },
+            _ => account
+                .adapter
+                .generate_password(&mut journal.draws("proxy_users.rotate_password")),
         },
         _ => None,
     };

@@ -295,7 +295,8 @@ async fn an_expired_lease_is_taken_over_with_its_progress_and_the_old_holder_is_
             .await
             .unwrap(),
         Begin::Resumed {
-            progress: Some(progress)
+            progress: Some(progress),
+            claimed_at: t0(),
         }
     );
     let response = StoredResponse {
@@ -347,7 +348,10 @@ async fn a_released_claim_frees_the_key_and_an_abandoned_one_is_resumed_at_once(
         ))
         .await
         .unwrap(),
-        Begin::Resumed { progress: None }
+        Begin::Resumed {
+            progress: None,
+            claimed_at: t0(),
+        }
     );
 }
 
@@ -382,6 +386,44 @@ async fn expired_records_are_reusable_and_swept(store: Store) {
         "only the expired record"
     );
     assert_eq!(idem.sweep(day_later).await.unwrap(), 0);
+}
+
+/// A resumed attempt learns when its record was claimed, to the microsecond (what seeds the
+/// write's drawn credentials); a record claimed again after expiry has its own time.
+async fn a_resumed_claim_reads_back_when_its_record_was_claimed(store: Store) {
+    let key = IdempotencyKey::parse("k").unwrap();
+    let idem = store.idempotency.as_ref();
+    let first = t0() + time::Duration::microseconds(123_457);
+    idem.begin(&begin_request("key_a", &key, "fp", "o1", first))
+        .await
+        .unwrap();
+    idem.abandon("key_a", "k", "o1", first).await.unwrap();
+    let resumed = |owner: &'static str, at| {
+        let key = key.clone();
+        async move {
+            idem.begin(&begin_request("key_a", &key, "fp", owner, at))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        resumed("o2", first + time::Duration::seconds(5)).await,
+        Begin::Resumed {
+            progress: None,
+            claimed_at: first,
+        }
+    );
+    idem.abandon("key_a", "k", "o2", first).await.unwrap();
+    let day_later = first + time::Duration::hours(24) + time::Duration::microseconds(1);
+    assert_eq!(resumed("o3", day_later).await, Begin::Started);
+    idem.abandon("key_a", "k", "o3", day_later).await.unwrap();
+    assert_eq!(
+        resumed("o4", day_later + time::Duration::seconds(1)).await,
+        Begin::Resumed {
+            progress: None,
+            claimed_at: day_later,
+        }
+    );
 }
 
 async fn concurrent_claims_have_exactly_one_winner(store: Store) {
@@ -574,6 +616,7 @@ conformance!(
     an_expired_lease_is_taken_over_with_its_progress_and_the_old_holder_is_fenced,
     a_released_claim_frees_the_key_and_an_abandoned_one_is_resumed_at_once,
     expired_records_are_reusable_and_swept,
+    a_resumed_claim_reads_back_when_its_record_was_claimed,
     concurrent_claims_have_exactly_one_winner,
     concurrent_claims_and_completions_of_different_keys_each_keep_their_own,
     the_first_key_is_stored_once_among_concurrent_bootstraps,
@@ -747,7 +790,13 @@ async fn on_postgres_progress_saves_and_completions_that_arrive_together_are_one
             .await
             .unwrap();
         if i == 4 {
-            assert_eq!(again, Begin::Resumed { progress: None });
+            assert_eq!(
+                again,
+                Begin::Resumed {
+                    progress: None,
+                    claimed_at: t0()
+                }
+            );
         } else {
             assert_eq!(again, Begin::Completed(response(i)), "key {i}");
         }

@@ -17,6 +17,8 @@ use rand::Rng;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::domain::draws::Draws;
+
 /// Marks an encrypted response body (version 1): `MAGIC ‖ nonce (24) ‖ ciphertext`.
 const BODY_MAGIC: &[u8] = b"pgw-rec1";
 /// The member an encrypted progress object is stored under.
@@ -54,6 +56,8 @@ pub struct RecordUnreadable(&'static str);
 pub struct RecordCipher {
     cipher: XChaCha20Poly1305,
     binding: Vec<u8>,
+    /// The secret behind the record's draws (see [`RecordCipher::draws`]).
+    draw_key: [u8; 32],
 }
 
 impl fmt::Debug for RecordCipher {
@@ -69,10 +73,29 @@ impl RecordCipher {
         binding.extend_from_slice(api_key_id.as_bytes());
         binding.push(b'\n');
         binding.extend_from_slice(idempotency_key.as_bytes());
+        let mut hasher = Sha256::new();
+        hasher.update(b"pgw-record-draws-v1\n");
+        hasher.update(key.0);
+        hasher.update(b"\n");
+        hasher.update(&binding);
         RecordCipher {
             cipher: XChaCha20Poly1305::new(&key.0.into()),
             binding,
+            draw_key: hasher.finalize().into(),
         }
+    }
+
+    /// The credentials' random choices of this record for `purpose`: the same for every
+    /// attempt at the record claimed at `claimed_at_micros` (so a resumed write generates what
+    /// the first attempt sent, without storing it), different for a later record under the same
+    /// key (after expiry), and as secret as the record itself: deriving them needs the bearer
+    /// token, exactly like opening the record's stored progress.
+    pub fn draws(&self, claimed_at_micros: i64, purpose: &str) -> Draws {
+        let mut hasher = Sha256::new();
+        hasher.update(self.draw_key);
+        hasher.update(claimed_at_micros.to_be_bytes());
+        hasher.update(purpose.as_bytes());
+        Draws::from_seed(hasher.finalize().into())
     }
 
     /// A response body as stored.
@@ -172,6 +195,26 @@ mod tests {
         assert_eq!(
             cipher(TOKEN, "key_A", "k1").open_body(&stored).unwrap(),
             body
+        );
+    }
+
+    #[test]
+    fn draws_repeat_for_one_record_claim_and_purpose_only() {
+        let first = |c: &RecordCipher, at: i64, purpose: &str| {
+            let mut draws = c.draws(at, purpose);
+            (0..16).map(|_| draws.below(62)).collect::<Vec<_>>()
+        };
+        let c = cipher(TOKEN, "key_A", "k1");
+        let base = first(&c, 1_000, "create");
+        assert_eq!(base, first(&cipher(TOKEN, "key_A", "k1"), 1_000, "create"));
+        assert_ne!(base, first(&c, 1_001, "create"), "a later claim");
+        assert_ne!(base, first(&c, 1_000, "password"), "another purpose");
+        assert_ne!(base, first(&cipher(TOKEN, "key_A", "k2"), 1_000, "create"));
+        assert_ne!(base, first(&cipher(TOKEN, "key_B", "k1"), 1_000, "create"));
+        let other_token = "pgw_0l6DLs0AXizCotherotherotherotherother000";
+        assert_ne!(
+            base,
+            first(&cipher(other_token, "key_A", "k1"), 1_000, "create")
         );
     }
 

@@ -105,6 +105,9 @@ pub enum Begin {
     Resumed {
         /// What the previous attempt recorded, if anything.
         progress: Option<Value>,
+        /// When the record was claimed (the first attempt's `now`, to the microsecond): what
+        /// the attempts of one record share, and a later record under the same key does not.
+        claimed_at: OffsetDateTime,
     },
     /// Done before: replay this response.
     Completed(StoredResponse),

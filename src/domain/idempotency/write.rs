@@ -11,6 +11,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::domain::draws::Draws;
+
 /// Why a journal entry could not be kept; then the operation must not go on (a retry could
 /// not know what was decided).
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,11 @@ pub trait WriteJournal: Send + Sync + fmt::Debug {
 
     /// A value recorded under `name` by this or a previous attempt.
     fn get(&self, name: &str) -> Option<Value>;
+
+    /// The random choices of this write for `purpose` (generated credentials): the same in
+    /// every attempt at it, so a resumed write regenerates what was sent instead of storing
+    /// it first; secret like the record itself.
+    fn draws(&self, purpose: &str) -> Draws;
 
     /// Whether step `step` finished in this or a previous attempt.
     fn step_done(&self, step: &str) -> bool;

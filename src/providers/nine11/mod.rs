@@ -48,6 +48,7 @@ use super::{
 };
 use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
+use crate::domain::draws::Draws;
 use crate::domain::locations::Country;
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::pagination::{Cursor, Page};
@@ -329,20 +330,20 @@ impl ProviderAdapter for Nine11Adapter {
     /// "traffic_limit_bytes" }`.
     /// 911 takes the username and password from the caller: generate the missing ones here, so
     /// that they can be journaled before the add call.
-    fn prepare_new_users(&self, users: &[NewProxyUser]) -> Vec<NewProxyUser> {
+    fn prepare_new_users(&self, users: &[NewProxyUser], draws: &mut Draws) -> Vec<NewProxyUser> {
         let mut drawn = Vec::new();
         let planned = users
             .iter()
             .map(|user| NewProxyUser {
                 username: user.username.clone().or_else(|| {
-                    let name = validate::generate_username();
+                    let name = validate::generate_username(draws);
                     drawn.push(name.clone());
                     Some(name)
                 }),
                 password: user
                     .password
                     .clone()
-                    .or_else(|| Some(validate::generate_password())),
+                    .or_else(|| Some(validate::generate_password(draws))),
                 ..user.clone()
             })
             .collect();
@@ -350,8 +351,8 @@ impl ProviderAdapter for Nine11Adapter {
         planned
     }
 
-    fn generate_password(&self) -> Option<SecretString> {
-        Some(validate::generate_password())
+    fn generate_password(&self, draws: &mut Draws) -> Option<SecretString> {
+        Some(validate::generate_password(draws))
     }
 
     async fn create_proxy_users(
@@ -385,7 +386,7 @@ impl ProviderAdapter for Nine11Adapter {
                 validate::password("password", given)?;
                 given.clone()
             }
-            None => validate::generate_password(),
+            None => validate::generate_password(&mut Draws::fresh()),
         };
         let current = self.find(upstream_id).await?;
         let secret = password.expose_secret();

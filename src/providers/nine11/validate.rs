@@ -2,10 +2,10 @@
 //! field (`username`, `password`, `label`, `traffic_limit_bytes`, `products`; in a batch
 //! `users[3].username`). Also the generators of usernames and passwords that obey them.
 
-use rand::RngExt;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::map;
+use crate::domain::draws::Draws;
 use crate::domain::proxy_users::{Change, NewProxyUser, ProxyUserPatch, ProxyUserStatus};
 use crate::providers::{Capability, ProviderError};
 
@@ -227,25 +227,21 @@ const LOWER_DIGITS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const LETTERS_DIGITS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /// 12 lowercase letters and digits, starting with a letter (from the thread's CSPRNG).
-pub fn generate_username() -> String {
-    let mut rng = rand::rng();
+pub fn generate_username(draws: &mut Draws) -> String {
     let mut out = String::with_capacity(GENERATED_USERNAME_LEN);
-    out.push(char::from(LOWER_DIGITS[rng.random_range(0..26)]));
+    out.push(char::from(LOWER_DIGITS[draws.below(26)]));
     for _ in 1..GENERATED_USERNAME_LEN {
-        out.push(char::from(
-            LOWER_DIGITS[rng.random_range(0..LOWER_DIGITS.len())],
-        ));
+        out.push(char::from(LOWER_DIGITS[draws.below(LOWER_DIGITS.len())]));
     }
     out
 }
 
 /// 16 letters and digits with at least one lowercase, one uppercase and one digit (about 95
 /// bits from the thread's CSPRNG).
-pub fn generate_password() -> SecretString {
-    let mut rng = rand::rng();
+pub fn generate_password(draws: &mut Draws) -> SecretString {
     loop {
         let candidate: String = (0..GENERATED_PASSWORD_LEN)
-            .map(|_| char::from(LETTERS_DIGITS[rng.random_range(0..LETTERS_DIGITS.len())]))
+            .map(|_| char::from(LETTERS_DIGITS[draws.below(LETTERS_DIGITS.len())]))
             .collect();
         let has = |f: fn(&u8) -> bool| candidate.as_bytes().iter().any(f);
         if has(u8::is_ascii_lowercase) && has(u8::is_ascii_uppercase) && has(u8::is_ascii_digit) {
@@ -475,12 +471,13 @@ mod tests {
     proptest! {
         #[test]
         fn generated_credentials_obey_911s_rules(_n in 0u8..50) {
-            let name = generate_username();
+            let mut draws = Draws::fresh();
+            let name = generate_username(&mut draws);
             prop_assert!(username("username", &name).is_ok());
             prop_assert_eq!(name.len(), 12);
             prop_assert!(name.as_bytes()[0].is_ascii_lowercase());
             prop_assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-            let secret = generate_password();
+            let secret = generate_password(&mut draws);
             prop_assert!(password("password", &secret).is_ok());
             prop_assert_eq!(secret.expose_secret().len(), 16);
         }

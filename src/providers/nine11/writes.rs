@@ -13,6 +13,7 @@ use super::snapshot::Snapshot;
 use super::validate::{self, ValidNewUser, ValidPatch};
 use super::wire::{self, AccountNames, AddAccounts, ChangeLimit, ChangePassword, ChangeRemark};
 use super::{Nine11Adapter, map, registration};
+use crate::domain::draws::Draws;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserId, ProxyUserPatch, ProxyUserStatus,
@@ -177,12 +178,14 @@ impl Nine11Adapter {
         // The names of this batch; `existing` holds the account's.
         let mut batch_names: BTreeSet<String> =
             valid.iter().filter_map(|u| u.username.clone()).collect();
+        // Only what a keyed write did not plan ahead (`prepare_new_users`) is drawn here.
+        let mut draws = Draws::fresh();
         let plans: Vec<Planned> = valid
             .into_iter()
             .map(|valid| {
                 let username = valid.username.clone().unwrap_or_else(|| {
                     loop {
-                        let candidate = validate::generate_username();
+                        let candidate = validate::generate_username(&mut draws);
                         if !existing.contains_key(&candidate)
                             && batch_names.insert(candidate.clone())
                         {
@@ -193,7 +196,7 @@ impl Nine11Adapter {
                 let password = valid
                     .password
                     .clone()
-                    .unwrap_or_else(validate::generate_password);
+                    .unwrap_or_else(|| validate::generate_password(&mut draws));
                 Planned {
                     username,
                     password,

@@ -48,7 +48,7 @@ impl IdempotencyStore for PgStore {
         }
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
-            "SELECT fingerprint, state, lease_expires_at, progress, response_status, response_headers, response_body, expires_at
+            "SELECT fingerprint, state, lease_expires_at, progress, response_status, response_headers, response_body, expires_at, created_at
              FROM idempotency_keys WHERE api_key_id = $1 AND idempotency_key = $2 FOR UPDATE",
         )
         .bind(r.api_key_id)
@@ -113,6 +113,7 @@ impl IdempotencyStore for PgStore {
                     .await?;
                     Begin::Resumed {
                         progress: row.try_get("progress")?,
+                        claimed_at: row.try_get("created_at")?,
                     }
                 }
             }

@@ -9,7 +9,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row, Sqlite};
 use time::OffsetDateTime;
 
-use super::SqliteStore;
+use super::{SqliteStore, from_us, to_us};
 use crate::domain::audit::chain;
 use crate::domain::audit::{
     AuditEvent, AuditFilter, ChainLink, Checkpoint, Completion, EventKey, Maintenance,
@@ -40,15 +40,6 @@ macro_rules! retention_cutoff {
     () => {
         "((CAST(strftime('%s', 'now') AS INTEGER) - (SELECT retention_days FROM audit_policy) * 86400) * 1000000)"
     };
-}
-
-fn to_us(at: OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1000) as i64
-}
-
-fn from_us(us: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
-        .map_err(|e| StoreError::Other(format!("bad stored time: {e}")))
 }
 
 fn u16_of(value: Option<i64>) -> Option<u16> {

@@ -6,22 +6,18 @@ use serde_json::Value;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::SqliteStore;
+use super::{SqliteStore, from_us, to_us};
 use crate::domain::idempotency::{Begin, BeginRequest, StoredResponse};
 use crate::store::{IdempotencyStore, StoreError};
 
-fn micros(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
-}
-
 fn plus(now: OffsetDateTime, d: std::time::Duration) -> i64 {
-    micros(now).saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+    to_us(now).saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 #[async_trait]
 impl IdempotencyStore for SqliteStore {
     async fn begin(&self, r: &BeginRequest<'_>) -> Result<Begin, StoreError> {
-        let now = micros(r.now);
+        let now = to_us(r.now);
         let lease_end = plus(r.now, r.lease);
         let expires = plus(r.now, r.ttl);
         let mut tx = self.pool.begin().await?;
@@ -47,7 +43,7 @@ impl IdempotencyStore for SqliteStore {
             return Ok(Begin::Started);
         }
         let row = sqlx::query(
-            "SELECT fingerprint, state, lease_expires_at, progress, response_status, response_headers, response_body, expires_at
+            "SELECT fingerprint, state, lease_expires_at, progress, response_status, response_headers, response_body, expires_at, created_at
              FROM idempotency_keys WHERE api_key_id = ?1 AND idempotency_key = ?2",
         )
         .bind(r.api_key_id)
@@ -110,6 +106,7 @@ impl IdempotencyStore for SqliteStore {
                     let progress: Option<String> = row.try_get("progress")?;
                     Begin::Resumed {
                         progress: progress.and_then(|p| serde_json::from_str(&p).ok()),
+                        claimed_at: from_us(row.try_get("created_at")?)?,
                     }
                 }
             }
@@ -134,7 +131,7 @@ impl IdempotencyStore for SqliteStore {
         .bind(key)
         .bind(owner)
         .bind(progress.to_string())
-        .bind(micros(lease_until))
+        .bind(to_us(lease_until))
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -161,7 +158,7 @@ impl IdempotencyStore for SqliteStore {
         .bind(i64::from(response.status))
         .bind(headers)
         .bind(&response.body)
-        .bind(micros(now))
+        .bind(to_us(now))
         .execute(&self.pool)
         .await?
         .rows_affected();
@@ -194,7 +191,7 @@ impl IdempotencyStore for SqliteStore {
         .bind(api_key_id)
         .bind(key)
         .bind(owner)
-        .bind(micros(now))
+        .bind(to_us(now))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -203,7 +200,7 @@ impl IdempotencyStore for SqliteStore {
     async fn sweep(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
         Ok(
             sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= ?1")
-                .bind(micros(now))
+                .bind(to_us(now))
                 .execute(&self.pool)
                 .await?
                 .rows_affected(),

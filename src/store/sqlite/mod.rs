@@ -10,6 +10,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use time::OffsetDateTime;
 
 use super::{StoreAdmin, StoreError};
 use crate::config::Backend;
@@ -102,4 +103,15 @@ impl StoreAdmin for SqliteStore {
     async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A time as SQLite keeps it: microseconds since the Unix epoch (saturating far outside).
+pub(super) fn to_us(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
+}
+
+/// A stored time back; an impossible one is a store failure, not a panic.
+pub(super) fn from_us(us: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
+        .map_err(|e| StoreError::Other(format!("bad stored time: {e}")))
 }

@@ -29,7 +29,11 @@ In schema-valid (positive) cases only:
   tests/it/normalized/extract.rs and sessions.rs).
 - `cursor` is dropped: a cursor is an opaque token that only the API issues (`next_cursor`);
   random text in its alphabet is rightly 400. Paging is covered by the Rust integration tests.
-- `GET /v1/usage` and `GET /v1/audit-events`: `to` (or `from`) is moved so that `from` < `to` <= `from` + 366 days when
+- Orders (`POST /v1/orders`) are shaped as a client of the account's provider would place
+  them (`_order_a_client_would_place`): the fields that provider takes, a package and payment
+  method that exist on 911Proxy, a country with ISP stock on helodata. Each provider's own
+  rules are tested field by field in tests/it/normalized/orders.rs.
+- `GET /v1/usage`, `GET /v1/audit-events` and `GET /v1/orders`: `to` (or `from`) is moved so that `from` < `to` <= `from` + 366 days when
   they break that rule, which a query schema cannot state; otherwise nearly every generated
   pair is refused (400) and the answer's schema would hardly be checked.
 
@@ -185,7 +189,7 @@ def before_call(context, case, kwargs):
             query["account"] = [_account(v) for v in value] if isinstance(value, list) else _account(value)
         _scoped_ids_to_accounts(query, query.get("account"))
         query.pop("cursor", None)
-        if case.operation.path in ("/v1/usage", "/v1/audit-events"):
+        if case.operation.path in ("/v1/usage", "/v1/audit-events", "/v1/orders"):
             # Both refuse a window whose end is not after its start (a rule across parameters).
             _usage_window(query)
     body = case.body
@@ -199,8 +203,46 @@ def before_call(context, case, kwargs):
         account = _id_account(params["id"])
         params["id"] = _account(account) + params["id"][len(account):]
     _only_offered(case, path, method)
+    if path == "/v1/orders" and method == "post" and isinstance(case.body, dict):
+        case.body = _order_a_client_would_place(case.body)
     _scopes_offered(case, path, method)
     _to_able_account(case, path, method)
+
+
+# What a client of each provider knows before it places an order and no schema can: 911's
+# package ids (from 911 support) and its payment methods (GET /v1/payment-methods), which
+# countries helodata has ISP stock in (GET /v1/static-ips/availability). Everything else the
+# case generated is kept where the account's provider takes it.
+NINE11_ORDER_FIELDS = ("account", "package_id", "payment_method", "quantity", "months",
+                       "use_invitation_discount")
+HELODATA_BANDWIDTH_FIELDS = ("account", "product", "gb")
+HELODATA_ISP_FIELDS = ("account", "product", "country", "quantity", "months")
+
+
+def _order_a_client_would_place(body):
+    account = body.get("account")
+    if "payment_methods.list" in CAPABILITIES.get(account, []):
+        order = {k: v for k, v in body.items() if k in NINE11_ORDER_FIELDS and v is not None}
+        if not (isinstance(order.get("package_id"), int) and 1 <= order["package_id"] <= 4):
+            order["package_id"] = 1 + zlib.crc32(json.dumps(body, sort_keys=True).encode()) % 4
+        order["payment_method"] = f"{account}:1"
+        if not (isinstance(order.get("quantity"), int) and 1 <= order["quantity"] <= 3):
+            order.pop("quantity", None)
+        order.pop("months", None)  # static IP renewals only
+        return order
+    if body.get("product") == "isp":
+        order = {k: v for k, v in body.items() if k in HELODATA_ISP_FIELDS}
+        order["country"] = "us"
+        if not (isinstance(order.get("quantity"), int) and 5 <= order["quantity"] <= 50):
+            order["quantity"] = 5
+        if not (isinstance(order.get("months"), int) and 1 <= order["months"] <= 12):
+            order["months"] = 1
+        return order
+    order = {k: v for k, v in body.items() if k in HELODATA_BANDWIDTH_FIELDS}
+    order["product"] = "residential"
+    if not (isinstance(order.get("gb"), int) and 1 <= order["gb"] <= 10):
+        order["gb"] = 1
+    return order
 
 
 # Ids that name their account (`<account>:<upstream id>`) in a query or a body.
@@ -317,6 +359,7 @@ OPERATION_CAPABILITY = {
     ("/v1/static-ips/{id}/replace", "post"): "static_ips.replace",
     ("/v1/payment-methods", "get"): "payment_methods.list",
     ("/v1/promotions", "get"): "promotions.list",
+    ("/v1/orders/{id}/cancel", "post"): "orders.cancel",
 }
 
 

@@ -126,6 +126,18 @@ pub enum CapabilityName {
     /// `GET /v1/promotions`.
     #[serde(rename = "promotions.list")]
     Promotions,
+    /// `GET /v1/orders`.
+    #[serde(rename = "orders.list")]
+    ListOrders,
+    /// `GET /v1/orders/{id}`.
+    #[serde(rename = "orders.get")]
+    GetOrder,
+    /// `POST /v1/orders`.
+    #[serde(rename = "orders.create")]
+    CreateOrder,
+    /// `POST /v1/orders/{id}/cancel`.
+    #[serde(rename = "orders.cancel")]
+    CancelOrder,
 }
 
 impl From<Capability> for CapabilityName {
@@ -169,6 +181,10 @@ impl From<Capability> for CapabilityName {
             Capability::ReplaceStaticIp => CapabilityName::ReplaceStaticIp,
             Capability::PaymentMethods => CapabilityName::PaymentMethods,
             Capability::Promotions => CapabilityName::Promotions,
+            Capability::ListOrders => CapabilityName::ListOrders,
+            Capability::GetOrder => CapabilityName::GetOrder,
+            Capability::CreateOrder => CapabilityName::CreateOrder,
+            Capability::CancelOrder => CapabilityName::CancelOrder,
         }
     }
 }

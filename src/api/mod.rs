@@ -13,9 +13,10 @@ pub mod health;
 pub mod locations;
 pub mod money;
 pub mod openapi;
+mod orders;
 pub mod packages;
 pub mod pagination;
-pub mod payments;
+mod payments;
 pub mod problems;
 pub mod providers;
 pub mod proxies;
@@ -83,6 +84,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(packages::package_summary))
         .routes(routes!(payments::list_payment_methods))
         .routes(routes!(payments::list_promotions))
+        .routes(routes!(orders::list_orders, orders::create_order))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::cancel_order))
         .routes(routes!(audit_events::list_audit_events))
         .routes(routes!(audit_events::verify_audit_chain))
         .routes(routes!(audit_events::get_audit_event));

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::common::{AccountName, CursorText, ProductName, ProviderName};
-use super::pagination::link_header;
+use super::pagination::accounts_link;
 use super::problems::ReadErrors;
 use crate::domain::api_keys::Scope;
 use crate::domain::packages::{Package, PackageKind, PackageStatus};
@@ -176,12 +176,7 @@ pub async fn list_packages(
         limit,
     )
     .await?;
-    let keep: Vec<(&str, &str)> = params
-        .account
-        .iter()
-        .map(|a| ("account", a.as_str()))
-        .collect();
-    let headers = link_header("/v1/packages", &page, limit, &keep);
+    let headers = accounts_link("/v1/packages", &page, limit, &params.account);
     let body = PackageList {
         next_cursor: page.next.as_ref().map(Cursor::encode),
         data: page.items.into_iter().map(PackageView::from).collect(),

@@ -6,6 +6,7 @@ use utoipa::IntoParams;
 
 use crate::domain::pagination::{Cursor, Page, page_limit};
 use crate::http::error::ApiError;
+use crate::services::listing::ListCursor;
 
 /// `?cursor=&limit=` of every list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -49,6 +50,27 @@ pub fn link_header<T>(path: &str, page: &Page<T>, limit: u32, keep: &[(&str, &st
         }
     }
     headers
+}
+
+/// `link_header` for a listing across accounts: the `account` filter is what its cursor
+/// depends on, so the link repeats it.
+pub fn accounts_link<T>(path: &str, page: &Page<T>, limit: u32, accounts: &[String]) -> HeaderMap {
+    let keep: Vec<(&str, &str)> = accounts.iter().map(|a| ("account", a.as_str())).collect();
+    link_header(path, page, limit, &keep)
+}
+
+/// The page size (1 to `max`, default 50) and the resume point of a listing across accounts.
+pub fn accounts_position(
+    limit: Option<u32>,
+    max: u32,
+    cursor: Option<&str>,
+) -> Result<(u32, Option<ListCursor>), ApiError> {
+    let limit = page_limit(limit)
+        .ok()
+        .filter(|l| *l <= max)
+        .ok_or_else(|| ApiError::invalid_argument("limit", format!("limit must be 1-{max}")))?;
+    let cursor = cursor.map(ListCursor::decode_public).transpose()?;
+    Ok((limit, cursor))
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).

@@ -11,11 +11,11 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::common::{AccountName, CursorText, ProductName, RequestedProduct, ScopedIdText};
-use super::pagination::link_header;
+use super::pagination::{accounts_link, accounts_position};
 use super::problems::{ReadErrors, WriteErrors};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
-use crate::domain::pagination::{Cursor, page_limit};
+use crate::domain::pagination::Cursor;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::domain::sessions::{RequestSample, StickySession};
 use crate::http::auth::Caller;
@@ -200,17 +200,7 @@ pub struct RequestSampleList {
 const MAX_LIMIT: u32 = 100;
 
 fn parse(params: TrafficParams) -> Result<(TrafficQuery, Option<ListCursor>, u32), ApiError> {
-    let limit = page_limit(params.limit)
-        .ok()
-        .filter(|l| *l <= MAX_LIMIT)
-        .ok_or_else(|| {
-            ApiError::invalid_argument("limit", format!("limit must be 1-{MAX_LIMIT}"))
-        })?;
-    let cursor = params
-        .cursor
-        .as_deref()
-        .map(ListCursor::decode_public)
-        .transpose()?;
+    let (limit, cursor) = accounts_position(params.limit, MAX_LIMIT, params.cursor.as_deref())?;
     let proxy_user = params
         .proxy_user
         .map(|t| {
@@ -256,12 +246,7 @@ pub async fn list_sessions(
     let principal = caller.require(Scope::Read)?;
     let (query, cursor, limit) = parse(params)?;
     let page = service::list_sessions(&state.providers, principal, &query, cursor, limit).await?;
-    let keep: Vec<(&str, &str)> = query
-        .accounts
-        .iter()
-        .map(|a| ("account", a.as_str()))
-        .collect();
-    let headers = link_header("/v1/sessions", &page, limit, &keep);
+    let headers = accounts_link("/v1/sessions", &page, limit, &query.accounts);
     let body = SessionList {
         next_cursor: page.next.as_ref().map(Cursor::encode),
         data: page.items.into_iter().map(Into::into).collect(),
@@ -322,12 +307,7 @@ pub async fn list_requests(
     let principal = caller.require(Scope::Read)?;
     let (query, cursor, limit) = parse(params)?;
     let page = service::list_requests(&state.providers, principal, &query, cursor, limit).await?;
-    let keep: Vec<(&str, &str)> = query
-        .accounts
-        .iter()
-        .map(|a| ("account", a.as_str()))
-        .collect();
-    let headers = link_header("/v1/requests", &page, limit, &keep);
+    let headers = accounts_link("/v1/requests", &page, limit, &query.accounts);
     let body = RequestSampleList {
         next_cursor: page.next.as_ref().map(Cursor::encode),
         data: page.items.into_iter().map(Into::into).collect(),

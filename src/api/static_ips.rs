@@ -15,19 +15,18 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::common::{AccountName, CursorText, ProductName, RequestedProduct, ScopedIdText};
 use super::packages::PackageView;
-use super::pagination::link_header;
+use super::pagination::{accounts_link, accounts_position};
 use super::problems::{ReadErrors, WriteErrors};
 use super::proxy_users::{Include, wants_password};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
-use crate::domain::pagination::{Cursor, page_limit};
+use crate::domain::pagination::Cursor;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::domain::static_ips::StaticIp;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
 use crate::http::state::AppState;
-use crate::services::listing::ListCursor;
 use crate::services::static_ips::{self as service, BatchAction, StaticIpQuery};
 
 /// Filters and paging of the listing.
@@ -106,7 +105,7 @@ pub struct StaticIpView {
     /// The IP batch (helodata).
     #[schema(value_type = Option<ScopedIdText>)]
     pub ip_batch: Option<String>,
-    /// The order that bought it.
+    /// The order that bought it, an id `GET /v1/orders/{id}` reads.
     pub order: Option<String>,
     /// `provisioning`, `active`, `expiring`, `maintenance`, `expired`, `released` or `other`.
     #[schema(example = "active")]
@@ -242,15 +241,7 @@ pub async fn list_static_ips(
 ) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Read)?;
     let with_password = wants_password(&caller, params.include)?;
-    let limit = page_limit(params.limit)
-        .ok()
-        .filter(|l| *l <= 100)
-        .ok_or_else(|| ApiError::invalid_argument("limit", "limit must be 1-100"))?;
-    let cursor = params
-        .cursor
-        .as_deref()
-        .map(ListCursor::decode_public)
-        .transpose()?;
+    let (limit, cursor) = accounts_position(params.limit, 100, params.cursor.as_deref())?;
     if let Some(c) = &params.country {
         super::common::country_code("country", c)?;
     }
@@ -265,12 +256,7 @@ pub async fn list_static_ips(
             .transpose()?,
     };
     let page = service::list(&state.providers, principal, &query, cursor, limit).await?;
-    let keep: Vec<(&str, &str)> = query
-        .accounts
-        .iter()
-        .map(|a| ("account", a.as_str()))
-        .collect();
-    let headers = link_header("/v1/static-ips", &page, limit, &keep);
+    let headers = accounts_link("/v1/static-ips", &page, limit, &query.accounts);
     let body = StaticIpList {
         next_cursor: page.next.as_ref().map(Cursor::encode),
         data: page

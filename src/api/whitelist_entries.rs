@@ -15,18 +15,17 @@ use super::common::{
     AccountName, CursorText, IpOrRange, ProductName, ProviderName, RequestedProduct, ScopedIdText,
     WhitelistEntryIdText,
 };
-use super::pagination::link_header;
+use super::pagination::{accounts_link, accounts_position};
 use super::problems::{ReadErrors, WriteErrors};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
-use crate::domain::pagination::{Cursor, page_limit};
+use crate::domain::pagination::Cursor;
 use crate::domain::proxy_users::ProxyUserId;
 use crate::domain::whitelist::{SourceIp, WhitelistEntry, WhitelistEntryId};
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::state::AppState;
-use crate::services::listing::ListCursor;
 use crate::services::whitelist::{self as service, NewEntry, WhitelistQuery};
 
 /// Filters and paging of the listing.
@@ -242,17 +241,7 @@ pub async fn list_whitelist_entries(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Read)?;
-    let limit = page_limit(params.limit)
-        .ok()
-        .filter(|l| *l <= MAX_LIMIT)
-        .ok_or_else(|| {
-            ApiError::invalid_argument("limit", format!("limit must be 1-{MAX_LIMIT}"))
-        })?;
-    let cursor = params
-        .cursor
-        .as_deref()
-        .map(ListCursor::decode_public)
-        .transpose()?;
+    let (limit, cursor) = accounts_position(params.limit, MAX_LIMIT, params.cursor.as_deref())?;
     let query = query(
         params.account,
         params.product,
@@ -260,12 +249,7 @@ pub async fn list_whitelist_entries(
         params.ip_batch,
     )?;
     let page = service::list(&state.providers, principal, &query, cursor, limit).await?;
-    let keep: Vec<(&str, &str)> = query
-        .accounts
-        .iter()
-        .map(|a| ("account", a.as_str()))
-        .collect();
-    let headers = link_header("/v1/whitelist-entries", &page, limit, &keep);
+    let headers = accounts_link("/v1/whitelist-entries", &page, limit, &query.accounts);
     let body = WhitelistEntryList {
         next_cursor: page.next.as_ref().map(Cursor::encode),
         data: page.items.into_iter().map(Into::into).collect(),

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod locations;
 pub mod money;
+pub mod orders;
 pub mod packages;
 pub mod pagination;
 pub mod payments;

@@ -109,6 +109,14 @@ pub enum Capability {
     PaymentMethods,
     /// `GET /v1/promotions`.
     Promotions,
+    /// `GET /v1/orders`.
+    ListOrders,
+    /// `GET /v1/orders/{id}`.
+    GetOrder,
+    /// `POST /v1/orders`.
+    CreateOrder,
+    /// `POST /v1/orders/{id}/cancel`.
+    CancelOrder,
 }
 
 impl Capability {
@@ -153,6 +161,10 @@ impl Capability {
             Capability::ReplaceStaticIp => "static_ips.replace",
             Capability::PaymentMethods => "payment_methods.list",
             Capability::Promotions => "promotions.list",
+            Capability::ListOrders => "orders.list",
+            Capability::GetOrder => "orders.get",
+            Capability::CreateOrder => "orders.create",
+            Capability::CancelOrder => "orders.cancel",
         }
     }
 }

@@ -69,7 +69,8 @@ pub struct StaticIp {
     pub asn: Option<u64>,
     /// The IP batch it belongs to (helodata), `<account>:bat_…`.
     pub ip_batch: Option<String>,
-    /// The order that bought it (911 `trade_no`; helodata via its batch).
+    /// The order that bought it, as `GET /v1/orders/{id}` takes it (911: its `trade_no`;
+    /// helodata: via its batch).
     pub order: Option<String>,
     /// Where it stands.
     pub status: StaticIpStatus,

@@ -211,6 +211,8 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 ///   `outcome_unknown`; the next request reconciles;
 /// - the provider failed with 5xx or did not answer in time: same, the effect is uncertain;
 /// - the provider rate-limited or the breaker was open (nothing was applied): nothing applied;
+/// - the operation itself answered `outcome_unknown` (a reconciliation that could not tell):
+///   its answer, and the claim stays uncertain;
 /// - anything else (success, a provider's refusal): the answer, stored for replay.
 async fn ending_of(response: Response) -> (Response, Ending) {
     let upstream = accounting::current().unwrap_or_default();
@@ -228,6 +230,11 @@ async fn ending_of(response: Response) -> (Response, Ending) {
         );
     if nothing_applied {
         return (response, Ending::NothingApplied);
+    }
+    // An operation that reconciled and could not tell (an order matched twice): its own
+    // answer stands, and the claim stays open so a later retry checks again.
+    if code == Some(ErrorCode::OutcomeUnknown) {
+        return (response, Ending::Uncertain);
     }
     let upstream_5xx = summary
         .and_then(|s| s.upstream.as_ref())

@@ -52,6 +52,14 @@ pub enum ProviderError {
     /// The upstream call failed.
     #[error("upstream: {0}")]
     Upstream(UpstreamFailure),
+    /// A retried write whose first attempt's outcome was unknown could not be matched to
+    /// exactly one thing at the provider: sending again might apply it twice, so nothing is
+    /// sent (409 `outcome_unknown`, naming what was checked).
+    #[error("the earlier attempt's outcome cannot be told: {checked}")]
+    OutcomeUnresolved {
+        /// What was compared, and what was found.
+        checked: String,
+    },
 }
 
 impl ProviderError {

@@ -20,6 +20,7 @@ use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
 use crate::domain::draws::Draws;
 use crate::domain::locations::Country;
+use crate::domain::orders::{Order, OrderFilter, OrderRequest};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::payments::{PaymentMethod, Promotion};
 use crate::domain::products::Product;
@@ -332,5 +333,58 @@ pub trait ProviderAdapter: Send + Sync {
     /// The offers the account can use when it buys or tops up.
     async fn promotions(&self) -> Result<Vec<Promotion>, ProviderError> {
         Err(ProviderError::unsupported(Capability::Promotions))
+    }
+
+    /// A page of the account's orders.
+    async fn list_orders(
+        &self,
+        _filter: &OrderFilter,
+        _cursor: Option<&str>,
+        _limit: u32,
+    ) -> Result<ItemPage<Order>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ListOrders))
+    }
+
+    /// One order by its upstream id.
+    async fn get_order(&self, _upstream_id: &str) -> Result<Order, ProviderError> {
+        Err(ProviderError::unsupported(Capability::GetOrder))
+    }
+
+    /// What a keyed order create journals before its call, so a resumed attempt can find
+    /// what the first one placed ([`ProviderAdapter::reconcile_order`]); `None` for providers
+    /// with an idempotency of their own (helodata dedupes the forwarded key). Checks the
+    /// request first.
+    async fn order_watermark(
+        &self,
+        _request: &OrderRequest,
+    ) -> Result<Option<serde_json::Value>, ProviderError> {
+        Ok(None)
+    }
+
+    /// A resumed order create: the order the first attempt placed, `None` when it placed
+    /// none (send again), `OutcomeUnresolved` when what the provider holds does not tell.
+    async fn reconcile_order(
+        &self,
+        _mark: &serde_json::Value,
+    ) -> Result<Option<Order>, ProviderError> {
+        Ok(None)
+    }
+
+    /// Places an order (sent once; see `order_watermark` for how a retry stays exactly-once).
+    async fn create_order(
+        &self,
+        _request: &OrderRequest,
+        _ctx: &WriteContext,
+    ) -> Result<Order, ProviderError> {
+        Err(ProviderError::unsupported(Capability::CreateOrder))
+    }
+
+    /// Cancels an order not yet paid; the order after.
+    async fn cancel_order(
+        &self,
+        _upstream_id: &str,
+        _ctx: &WriteContext,
+    ) -> Result<Order, ProviderError> {
+        Err(ProviderError::unsupported(Capability::CancelOrder))
     }
 }

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod key_cache;
 pub mod listing;
 pub mod locations;
+pub mod orders;
 pub mod packages;
 pub mod payments;
 pub mod providers;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::common::{AccountName, CursorText, ProxyUserIdText, RequestedProduct, StatusName};
-use super::pagination::link_header;
+use super::pagination::accounts_link;
 use super::problems::{ReadErrors, WriteErrors};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
@@ -150,12 +150,7 @@ pub async fn list_proxy_users(
         limit,
     )
     .await?;
-    let keep: Vec<(&str, &str)> = params
-        .account
-        .iter()
-        .map(|a| ("account", a.as_str()))
-        .collect();
-    let headers = link_header("/v1/proxy-users", &page, limit, &keep);
+    let headers = accounts_link("/v1/proxy-users", &page, limit, &params.account);
     let body = ProxyUserList {
         next_cursor: page.next.as_ref().map(Cursor::encode),
         data: page

@@ -37,6 +37,14 @@ impl ApiError {
                 ApiError::invalid_argument(field, message)
             }
             ProviderError::NotFound(what) => ApiError::not_found(what),
+            ProviderError::OutcomeUnresolved { checked } => ApiError::new(
+                ErrorCode::OutcomeUnknown,
+                format!(
+                    "the earlier attempt with this Idempotency-Key may have been applied, and what the provider holds does not tell: {checked}; nothing was sent again. Check with the provider before placing it with a new key"
+                ),
+            )
+            .with_status(StatusCode::CONFLICT)
+            .with_retryable(false),
             ProviderError::Conflict { field, message } => {
                 let err = ApiError::new(ErrorCode::Conflict, message);
                 match field {

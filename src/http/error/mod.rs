@@ -114,6 +114,12 @@ impl ApiError {
         self
     }
 
+    /// Overrides whether sending the same request again may succeed.
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.retryable = Some(retryable);
+        self
+    }
+
     /// Sets `Retry-After` in seconds.
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);

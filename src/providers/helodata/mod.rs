@@ -18,6 +18,7 @@ mod connection;
 mod listing;
 mod locations;
 mod map;
+mod orders;
 mod packages;
 pub mod registration;
 mod sessions;
@@ -46,6 +47,7 @@ use crate::domain::account::{AccountInfo, Money};
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
 use crate::domain::locations::Country;
 use crate::domain::money::Decimal;
+use crate::domain::orders::{Order, OrderFilter, OrderRequest};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::products::Product;
 use crate::domain::proxy_users::{
@@ -94,6 +96,9 @@ const CAPABILITIES: &[Capability] = &[
     Capability::RenewIpBatch,
     Capability::RefreshIpBatch,
     Capability::ReplaceStaticIp,
+    Capability::ListOrders,
+    Capability::GetOrder,
+    Capability::CreateOrder,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -535,6 +540,28 @@ impl ProviderAdapter for HelodataAdapter {
         ctx: &WriteContext,
     ) -> Result<StaticIp, ProviderError> {
         self.replace(ip, reason, write_key(ctx)).await
+    }
+
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ItemPage<Order>, ProviderError> {
+        self.orders_page(filter, cursor, limit).await
+    }
+
+    async fn get_order(&self, upstream_id: &str) -> Result<Order, ProviderError> {
+        self.order(upstream_id).await
+    }
+
+    /// Forwarded with the write's key: helodata dedupes a resend, so a retry simply sends again.
+    async fn create_order(
+        &self,
+        request: &OrderRequest,
+        ctx: &WriteContext,
+    ) -> Result<Order, ProviderError> {
+        self.place_order(request, write_key(ctx)).await
     }
 
     fn connection(

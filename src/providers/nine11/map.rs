@@ -259,6 +259,17 @@ pub fn package_summary(summary: &Summary, raw: Value) -> PackageSummary {
     }
 }
 
+/// A money field of 911's: it states no currency for prices, limits or bonus tiers, which are
+/// in US dollars as the balance is ([`BALANCE_CURRENCY`]).
+pub fn usd(raw: &Value, key: &str) -> Option<crate::domain::money::Money> {
+    crate::domain::money::Decimal::from_json(raw.get(key)?).map(|amount| {
+        crate::domain::money::Money {
+            amount,
+            currency: BALANCE_CURRENCY.to_string(),
+        }
+    })
+}
+
 /// A field read as text: a non-empty string, or a number as written (ids and codes come as
 /// either on the newer endpoints, whose examples are all the document gives).
 pub fn text(raw: &Value, key: &str) -> Option<String> {

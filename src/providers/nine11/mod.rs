@@ -22,6 +22,7 @@ mod fields;
 mod listing;
 mod locations;
 mod map;
+mod orders;
 mod packages;
 mod payments;
 pub mod registration;
@@ -38,7 +39,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use time::OffsetDateTime;
 
 use super::registry::AdapterSettings;
@@ -50,6 +51,7 @@ use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
 use crate::domain::draws::Draws;
 use crate::domain::locations::Country;
+use crate::domain::orders::{Order, OrderFilter, OrderRequest};
 use crate::domain::packages::{Package, PackageSummary};
 use crate::domain::pagination::{Cursor, Page};
 use crate::domain::payments::{PaymentMethod, Promotion};
@@ -65,8 +67,7 @@ use crate::domain::whitelist::{
 use crate::upstream::UpstreamClient;
 use client::Nine11Client;
 use snapshot::{Listing, Snapshot, Snapshots};
-use validate::ValidPatch;
-use wire::{AccountNames, ChangePassword};
+use wire::AccountNames;
 
 /// How long the old password keeps working after change-password: "there is a 5-minute
 /// waiting period after modification, during which the old password may still be used
@@ -108,6 +109,10 @@ const CAPABILITIES: &[Capability] = &[
     Capability::StaticIpAvailability,
     Capability::PaymentMethods,
     Capability::Promotions,
+    Capability::ListOrders,
+    Capability::GetOrder,
+    Capability::CreateOrder,
+    Capability::CancelOrder,
 ];
 
 /// The products 911 sells proxy accounts for: types 9, 11, 25 and 14.
@@ -146,6 +151,14 @@ impl Nine11Adapter {
 
     fn tz(&self) -> &jiff::tz::TimeZone {
         &self.settings.timezone
+    }
+
+    fn orders(&self) -> orders::Orders<'_> {
+        orders::Orders {
+            client: &self.client,
+            account: &self.settings.account,
+            tz: self.tz(),
+        }
     }
 
     fn whitelist(&self) -> whitelist::Whitelist<'_> {
@@ -374,48 +387,14 @@ impl ProviderAdapter for Nine11Adapter {
         self.patch_user(upstream_id, patch, ctx).await
     }
 
-    /// change-password with the given (validated) or a generated password.
+    /// change-password with the given (validated) or a generated password (writes.rs).
     async fn rotate_password(
         &self,
         upstream_id: &str,
         new_password: Option<&SecretString>,
         _ctx: &WriteContext,
     ) -> Result<RotatedPassword, ProviderError> {
-        let password = match new_password {
-            Some(given) => {
-                validate::password("password", given)?;
-                given.clone()
-            }
-            None => validate::generate_password(&mut Draws::fresh()),
-        };
-        let current = self.find(upstream_id).await?;
-        let secret = password.expose_secret();
-        let body = ChangePassword {
-            account: &current.username,
-            password: secret,
-        };
-        let mut written = self.snapshots.invalidation();
-        self.client
-            .post(wire::ACCOUNT_CHANGE_PASSWORD, &body, &[secret])
-            .await?;
-        written.now();
-        let old_password_valid_until = Some(OffsetDateTime::now_utc() + OLD_PASSWORD_GRACE);
-        let user = match self.find(upstream_id).await {
-            Ok(user) => user,
-            Err(err) => {
-                tracing::warn!(account = %self.settings.account, error = %err, "re-reading a 911 proxy user after rotation failed");
-                let patch = ValidPatch {
-                    password: Some(password.clone()),
-                    ..ValidPatch::default()
-                };
-                writes::patched(current, &patch)
-            }
-        };
-        Ok(RotatedPassword {
-            user,
-            password,
-            old_password_valid_until,
-        })
+        self.rotate(upstream_id, new_password).await
     }
 
     /// `whitelist-account/delete` with `accounts=username` (irreversible; 911 drops the usage
@@ -536,6 +515,49 @@ impl ProviderAdapter for Nine11Adapter {
         payments::read_promotions(&self.client).await
     }
 
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ItemPage<Order>, ProviderError> {
+        self.orders().list(filter, cursor, limit).await
+    }
+
+    async fn get_order(&self, upstream_id: &str) -> Result<Order, ProviderError> {
+        self.orders().get(upstream_id).await
+    }
+
+    async fn order_watermark(
+        &self,
+        request: &OrderRequest,
+    ) -> Result<Option<serde_json::Value>, ProviderError> {
+        self.orders().watermark(request).await.map(Some)
+    }
+
+    async fn reconcile_order(
+        &self,
+        mark: &serde_json::Value,
+    ) -> Result<Option<Order>, ProviderError> {
+        self.orders().reconcile(mark).await
+    }
+
+    async fn create_order(
+        &self,
+        request: &OrderRequest,
+        _ctx: &WriteContext,
+    ) -> Result<Order, ProviderError> {
+        self.orders().create(request).await
+    }
+
+    async fn cancel_order(
+        &self,
+        upstream_id: &str,
+        ctx: &WriteContext,
+    ) -> Result<Order, ProviderError> {
+        self.orders().cancel(upstream_id, ctx.resumed()).await
+    }
+
     fn usage_counted_window(&self, from: OffsetDateTime, to: OffsetDateTime) -> CountedWindow {
         usage::counted_window(from, to, self.tz())
     }
@@ -556,31 +578,11 @@ impl ProviderAdapter for Nine11Adapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::{FailureKind, UpstreamFailure};
-    use writes::step_failed;
-
-    #[test]
-    fn a_failing_first_step_is_the_plain_cause_and_a_later_one_is_partial() {
-        let cause = || UpstreamFailure::new(FailureKind::ServerError);
-        assert!(matches!(
-            step_failed(&[], "password", cause()),
-            ProviderError::Upstream(_)
-        ));
-        match step_failed(&["password"], "label", cause()) {
-            ProviderError::PartiallyApplied {
-                applied, failed, ..
-            } => {
-                assert_eq!(applied, vec!["password"]);
-                assert_eq!(failed, "label");
-            }
-            other => panic!("{other:?}"),
-        }
-    }
 
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 27);
+        assert_eq!(CAPABILITIES.len(), 31);
         assert_eq!(
             PRODUCTS
                 .iter()

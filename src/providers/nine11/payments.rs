@@ -4,20 +4,11 @@
 use serde_json::Value;
 
 use super::client::Nine11Client;
-use super::map::{BALANCE_CURRENCY, text};
+use super::map::{text, usd};
 use super::wire::{PAYMENT_GROUPS, RECHARGE_GIFT_RATIO};
-use crate::domain::money::{Decimal, Money};
+use crate::domain::money::Decimal;
 use crate::domain::payments::{PaymentMethod, Promotion, PromotionKind};
 use crate::providers::ProviderError;
-
-/// 911 states no currency for payment limits or bonus tiers: its prices are in US dollars, as
-/// the balance's are (`map::BALANCE_CURRENCY`).
-fn usd(raw: &Value, key: &str) -> Option<Money> {
-    Decimal::from_json(raw.get(key)?).map(|amount| Money {
-        amount,
-        currency: BALANCE_CURRENCY.to_string(),
-    })
-}
 
 /// The groups of a `payment/groups` answer. The example nests them under `data.list`; the
 /// field table puts one group's `name`/`logos`/`items` straight under `data`. Both are read.

@@ -56,7 +56,7 @@ pub fn static_ip(account: &str, tz: &TimeZone, raw: &Value) -> StaticIp {
         city: map::text(raw, "city"),
         asn: None,
         ip_batch: None,
-        order: map::text(raw, "trade_no"),
+        order: map::text(raw, "trade_no").map(|t| format!("{account}:{t}")),
         status: status_of(raw.get("status").and_then(Value::as_i64)),
         created_at: time("created_at"),
         expires_at: time("expired_at"),

@@ -77,6 +77,12 @@ pub const PRODUCT_SUMMARY: Endpoint = legacy("/api-gate-way/user-product/summary
 pub const USER_INFO: Endpoint = modern("/api-gate-way/user/info");
 /// `GET payment/groups` (code 0 and `message`).
 pub const PAYMENT_GROUPS: Endpoint = modern("/api-gate-way/payment/groups");
+/// `GET order/list` (code 0; `page_no`/`page_size`, `data.pagination`).
+pub const ORDER_LIST: Endpoint = modern("/api-gate-way/order/list");
+/// `POST order/create` (code 0; no idempotency).
+pub const ORDER_CREATE: Endpoint = modern("/api-gate-way/order/create");
+/// `POST order/close` (code 0).
+pub const ORDER_CLOSE: Endpoint = modern("/api-gate-way/order/close");
 /// `GET activity/balance-recharge-gift-ratio` (code 0 and `msg`).
 pub const RECHARGE_GIFT_RATIO: Endpoint =
     modern("/api-gate-way/activity/balance-recharge-gift-ratio");

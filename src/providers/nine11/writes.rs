@@ -9,6 +9,7 @@ use std::time::Instant;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+use super::OLD_PASSWORD_GRACE;
 use super::snapshot::Snapshot;
 use super::validate::{self, ValidNewUser, ValidPatch};
 use super::wire::{self, AccountNames, AddAccounts, ChangeLimit, ChangePassword, ChangeRemark};
@@ -17,6 +18,7 @@ use crate::domain::draws::Draws;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::proxy_users::{
     CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserId, ProxyUserPatch, ProxyUserStatus,
+    RotatedPassword,
 };
 use crate::providers::{ProviderError, UpstreamFailure};
 
@@ -103,6 +105,50 @@ pub(super) fn patched(mut user: ProxyUser, patch: &ValidPatch) -> ProxyUser {
 }
 
 impl Nine11Adapter {
+    /// change-password with the given (validated) or a generated password; the user after,
+    /// with the old password's grace (`OLD_PASSWORD_GRACE`).
+    pub(super) async fn rotate(
+        &self,
+        upstream_id: &str,
+        new_password: Option<&SecretString>,
+    ) -> Result<RotatedPassword, ProviderError> {
+        let password = match new_password {
+            Some(given) => {
+                validate::password("password", given)?;
+                given.clone()
+            }
+            None => validate::generate_password(&mut Draws::fresh()),
+        };
+        let current = self.find(upstream_id).await?;
+        let secret = password.expose_secret();
+        let body = ChangePassword {
+            account: &current.username,
+            password: secret,
+        };
+        let mut written = self.snapshots.invalidation();
+        self.client
+            .post(wire::ACCOUNT_CHANGE_PASSWORD, &body, &[secret])
+            .await?;
+        written.now();
+        let old_password_valid_until = Some(time::OffsetDateTime::now_utc() + OLD_PASSWORD_GRACE);
+        let user = match self.find(upstream_id).await {
+            Ok(user) => user,
+            Err(err) => {
+                tracing::warn!(account = %self.settings.account, error = %err, "re-reading a 911 proxy user after rotation failed");
+                let patch = ValidPatch {
+                    password: Some(password.clone()),
+                    ..ValidPatch::default()
+                };
+                patched(current, &patch)
+            }
+        };
+        Ok(RotatedPassword {
+            user,
+            password,
+            old_password_valid_until,
+        })
+    }
+
     /// Refuses a username the account holds (409 naming the field; `asked` pairs each name with
     /// its position in the request). Names are checked against
     /// the latest snapshot (any younger than the TTL) plus the names this process added since
@@ -353,6 +399,30 @@ impl Nine11Adapter {
                 tracing::warn!(account = %self.settings.account, error = %err, "re-reading an updated 911 proxy user failed");
                 Ok(patched(current, &valid))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::FailureKind;
+
+    #[test]
+    fn a_failing_first_step_is_the_plain_cause_and_a_later_one_is_partial() {
+        let cause = || UpstreamFailure::new(FailureKind::ServerError);
+        assert!(matches!(
+            step_failed(&[], "password", cause()),
+            ProviderError::Upstream(_)
+        ));
+        match step_failed(&["password"], "label", cause()) {
+            ProviderError::PartiallyApplied {
+                applied, failed, ..
+            } => {
+                assert_eq!(applied, vec!["password"]);
+                assert_eq!(failed, "label");
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -8,6 +8,7 @@ mod connection;
 mod extract;
 mod faults;
 mod locations;
+mod orders;
 mod providers;
 mod proxy_users;
 mod sessions;

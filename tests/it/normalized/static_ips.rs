@@ -65,7 +65,11 @@ async fn static_ips_of_both_providers_are_listed_with_passwords_only_on_request(
         let status = ["", "active", "expired", "expiring", "maintenance"]
             [raw["status"].as_u64().unwrap() as usize];
         assert_eq!(got["status"], status);
-        assert_eq!(got["order"], raw["trade_no"]);
+        // The order, as /v1/orders/{id} reads it.
+        assert_eq!(
+            got["order"],
+            format!("911proxy:{}", raw["trade_no"].as_str().unwrap())
+        );
         assert!(got.get("password").is_none());
         assert!(got["provider_data"].get("password").is_none());
     }

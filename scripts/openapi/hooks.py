@@ -32,7 +32,10 @@ In schema-valid (positive) cases only:
 - Orders (`POST /v1/orders`) are shaped as a client of the account's provider would place
   them (`_order_a_client_would_place`): the fields that provider takes, a package and payment
   method that exist on 911Proxy, a country with ISP stock on helodata. Each provider's own
-  rules are tested field by field in tests/it/normalized/orders.rs.
+  rules are tested field by field in tests/it/normalized/orders.rs. Subscriptions
+  (`POST /v1/subscriptions`) name a plan, or the renewal of a batch the client owns, which a
+  generated id is not: those become plans (`_a_plan_a_client_would_pick`); their PATCH
+  changes something, and no IP count on a plan (`_a_change_a_client_would_make`).
 - `GET /v1/usage`, `GET /v1/audit-events` and `GET /v1/orders`: `to` (or `from`) is moved so that `from` < `to` <= `from` + 366 days when
   they break that rule, which a query schema cannot state; otherwise nearly every generated
   pair is refused (400) and the answer's schema would hardly be checked.
@@ -205,6 +208,10 @@ def before_call(context, case, kwargs):
     _only_offered(case, path, method)
     if path == "/v1/orders" and method == "post" and isinstance(case.body, dict):
         case.body = _order_a_client_would_place(case.body)
+    if path == "/v1/subscriptions" and method == "post" and isinstance(case.body, dict):
+        _a_plan_a_client_would_pick(case.body)
+    if path == "/v1/subscriptions/{id}" and method == "patch" and isinstance(case.body, dict):
+        _a_change_a_client_would_make(case.body)
     _scopes_offered(case, path, method)
     _to_able_account(case, path, method)
 
@@ -243,6 +250,26 @@ def _order_a_client_would_place(body):
     if not (isinstance(order.get("gb"), int) and 1 <= order["gb"] <= 10):
         order["gb"] = 1
     return order
+
+
+def _a_plan_a_client_would_pick(body):
+    """A bandwidth subscription names a plan and no batch; an ISP renewal names a batch the
+    client owns, which a generated id is not, so it becomes a bandwidth plan instead."""
+    if body.get("product") not in ("residential", "mobile"):
+        body["product"] = "residential"
+    body.pop("ip_batch", None)
+    if body.get("plan") not in ("starter", "pro", "business"):
+        body["plan"] = "starter"
+
+
+def _a_change_a_client_would_make(body):
+    """A PATCH changes something (nulls change nothing), and a quantity only where the
+    subscription renews IPs, which the ids a run creates (bandwidth plans) do not."""
+    body.pop("quantity", None)
+    for field in [k for k, v in body.items() if v is None]:
+        body.pop(field)
+    if not body:
+        body["cycle"] = "monthly"
 
 
 # Ids that name their account (`<account>:<upstream id>`) in a query or a body.
@@ -360,6 +387,11 @@ OPERATION_CAPABILITY = {
     ("/v1/payment-methods", "get"): "payment_methods.list",
     ("/v1/promotions", "get"): "promotions.list",
     ("/v1/orders/{id}/cancel", "post"): "orders.cancel",
+    ("/v1/subscriptions", "post"): "subscriptions.create",
+    ("/v1/subscriptions/{id}", "get"): "subscriptions.get",
+    ("/v1/subscriptions/{id}", "patch"): "subscriptions.update",
+    ("/v1/subscriptions/{id}/pause", "post"): "subscriptions.pause",
+    ("/v1/subscriptions/{id}/cancel", "post"): "subscriptions.cancel",
 }
 
 

@@ -138,6 +138,21 @@ pub enum CapabilityName {
     /// `POST /v1/orders/{id}/cancel`.
     #[serde(rename = "orders.cancel")]
     CancelOrder,
+    /// `POST /v1/subscriptions`.
+    #[serde(rename = "subscriptions.create")]
+    CreateSubscription,
+    /// `GET /v1/subscriptions/{id}`.
+    #[serde(rename = "subscriptions.get")]
+    GetSubscription,
+    /// `PATCH /v1/subscriptions/{id}`.
+    #[serde(rename = "subscriptions.update")]
+    UpdateSubscription,
+    /// `POST /v1/subscriptions/{id}/pause`.
+    #[serde(rename = "subscriptions.pause")]
+    PauseSubscription,
+    /// `POST /v1/subscriptions/{id}/cancel`.
+    #[serde(rename = "subscriptions.cancel")]
+    CancelSubscription,
 }
 
 impl From<Capability> for CapabilityName {
@@ -185,6 +200,11 @@ impl From<Capability> for CapabilityName {
             Capability::GetOrder => CapabilityName::GetOrder,
             Capability::CreateOrder => CapabilityName::CreateOrder,
             Capability::CancelOrder => CapabilityName::CancelOrder,
+            Capability::CreateSubscription => CapabilityName::CreateSubscription,
+            Capability::GetSubscription => CapabilityName::GetSubscription,
+            Capability::UpdateSubscription => CapabilityName::UpdateSubscription,
+            Capability::PauseSubscription => CapabilityName::PauseSubscription,
+            Capability::CancelSubscription => CapabilityName::CancelSubscription,
         }
     }
 }

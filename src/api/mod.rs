@@ -23,6 +23,7 @@ pub mod proxies;
 pub mod proxy_users;
 pub mod sessions;
 pub mod static_ips;
+mod subscriptions;
 pub mod usage;
 pub mod whitelist_entries;
 
@@ -87,6 +88,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::list_orders, orders::create_order))
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::cancel_order))
+        .routes(routes!(subscriptions::create_subscription))
+        .routes(routes!(
+            subscriptions::get_subscription,
+            subscriptions::update_subscription
+        ))
+        .routes(routes!(subscriptions::pause_subscription))
+        .routes(routes!(subscriptions::cancel_subscription))
         .routes(routes!(audit_events::list_audit_events))
         .routes(routes!(audit_events::verify_audit_chain))
         .routes(routes!(audit_events::get_audit_event));

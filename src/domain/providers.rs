@@ -117,6 +117,16 @@ pub enum Capability {
     CreateOrder,
     /// `POST /v1/orders/{id}/cancel`.
     CancelOrder,
+    /// `POST /v1/subscriptions`.
+    CreateSubscription,
+    /// `GET /v1/subscriptions/{id}`.
+    GetSubscription,
+    /// `PATCH /v1/subscriptions/{id}`.
+    UpdateSubscription,
+    /// `POST /v1/subscriptions/{id}/pause`.
+    PauseSubscription,
+    /// `POST /v1/subscriptions/{id}/cancel`.
+    CancelSubscription,
 }
 
 impl Capability {
@@ -165,6 +175,11 @@ impl Capability {
             Capability::GetOrder => "orders.get",
             Capability::CreateOrder => "orders.create",
             Capability::CancelOrder => "orders.cancel",
+            Capability::CreateSubscription => "subscriptions.create",
+            Capability::GetSubscription => "subscriptions.get",
+            Capability::UpdateSubscription => "subscriptions.update",
+            Capability::PauseSubscription => "subscriptions.pause",
+            Capability::CancelSubscription => "subscriptions.cancel",
         }
     }
 }

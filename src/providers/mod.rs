@@ -29,6 +29,9 @@ use crate::domain::proxy_users::{
 };
 use crate::domain::sessions::{RequestSample, StickySession, TrafficFilter};
 use crate::domain::static_ips::{Availability, StaticIp, StaticIpFilter};
+use crate::domain::subscriptions::{
+    NewSubscription, Subscription, SubscriptionPatch, SubscriptionStop,
+};
 use crate::domain::usage::{CountedWindow, UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
@@ -377,6 +380,43 @@ pub trait ProviderAdapter: Send + Sync {
         _ctx: &WriteContext,
     ) -> Result<Order, ProviderError> {
         Err(ProviderError::unsupported(Capability::CreateOrder))
+    }
+
+    /// Creates a subscription (forwarded with the write's key where the provider dedupes).
+    async fn create_subscription(
+        &self,
+        _new: &NewSubscription,
+        _ctx: &WriteContext,
+    ) -> Result<Subscription, ProviderError> {
+        Err(ProviderError::unsupported(Capability::CreateSubscription))
+    }
+
+    /// One subscription by its upstream id.
+    async fn get_subscription(&self, _upstream_id: &str) -> Result<Subscription, ProviderError> {
+        Err(ProviderError::unsupported(Capability::GetSubscription))
+    }
+
+    /// Changes a subscription from its next renewal; the subscription after.
+    async fn update_subscription(
+        &self,
+        _upstream_id: &str,
+        _patch: &SubscriptionPatch,
+        _ctx: &WriteContext,
+    ) -> Result<Subscription, ProviderError> {
+        Err(ProviderError::unsupported(Capability::UpdateSubscription))
+    }
+
+    /// Pauses or cancels a subscription's renewal; the subscription after.
+    async fn stop_subscription(
+        &self,
+        _upstream_id: &str,
+        stop: SubscriptionStop,
+        _ctx: &WriteContext,
+    ) -> Result<Subscription, ProviderError> {
+        Err(ProviderError::unsupported(match stop {
+            SubscriptionStop::Pause => Capability::PauseSubscription,
+            SubscriptionStop::Cancel => Capability::CancelSubscription,
+        }))
     }
 
     /// Cancels an order not yet paid; the order after.

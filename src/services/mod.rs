@@ -19,6 +19,7 @@ pub mod providers;
 pub mod proxy_users;
 pub mod sessions;
 pub mod static_ips;
+pub mod subscriptions;
 pub mod usage;
 pub mod whitelist;
 

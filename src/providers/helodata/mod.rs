@@ -23,6 +23,8 @@ mod packages;
 pub mod registration;
 mod sessions;
 mod static_ips;
+mod subscriptions;
+mod subuser_writes;
 mod subusers;
 mod usage;
 mod validate;
@@ -56,6 +58,9 @@ use crate::domain::proxy_users::{
 };
 use crate::domain::sessions::{RequestSample, StickySession, TrafficFilter};
 use crate::domain::static_ips::{Availability, StaticIp, StaticIpFilter};
+use crate::domain::subscriptions::{
+    NewSubscription, Subscription, SubscriptionPatch, SubscriptionStop,
+};
 use crate::domain::usage::{UsageQuery, UsageRow};
 use crate::domain::whitelist::{
     NewWhitelistEntry, WhitelistEntry, WhitelistFilter, WhitelistQuota,
@@ -99,6 +104,11 @@ const CAPABILITIES: &[Capability] = &[
     Capability::ListOrders,
     Capability::GetOrder,
     Capability::CreateOrder,
+    Capability::CreateSubscription,
+    Capability::GetSubscription,
+    Capability::UpdateSubscription,
+    Capability::PauseSubscription,
+    Capability::CancelSubscription,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -205,70 +215,13 @@ impl ProviderAdapter for HelodataAdapter {
         self.fetch_user(upstream_id).await
     }
 
-    /// Validates every user first, then one `POST /subusers` per user (helodata has no batch
-    /// endpoint, §5.2), in order. A batch forwards `<key>-<index>`, so retrying the whole
-    /// batch with the same key replays the users already created (with their passwords) and
-    /// creates the rest.
+    /// One `POST /subusers` per user (subuser_writes.rs).
     async fn create_proxy_users(
         &self,
         users: &[NewProxyUser],
         ctx: &WriteContext,
     ) -> Result<Vec<CreatedProxyUser>, ProviderError> {
-        let bodies = validate::new_users(users)?;
-        let batch = bodies.len() > 1;
-        let mut created = Vec::with_capacity(bodies.len());
-        for (index, body) in bodies.into_iter().enumerate() {
-            let key = write_key(ctx).map(|k| map::item_idempotency_key(&k, index, batch));
-            let json = serde_json::to_value(&body).unwrap_or(Value::Null);
-            let answer = self
-                .client
-                .write(Method::POST, "/subusers", Some(json), key.as_deref())
-                .await
-                .map_err(|mut failure| {
-                    if batch {
-                        failure.field = failure.field.map(|f| format!("users[{index}].{f}"));
-                    }
-                    if created.is_empty() {
-                        return ProviderError::from(failure);
-                    }
-                    tracing::warn!(
-                        account = %self.account(),
-                        created = index,
-                        "helodata batch create stopped part-way; retry with the same key to resume"
-                    );
-                    ProviderError::PartiallyApplied {
-                        applied: vec!["users"],
-                        failed: "users",
-                        created: created
-                            .iter()
-                            .map(|c: &CreatedProxyUser| c.user.id.upstream.clone())
-                            .collect(),
-                        cause: Box::new(ProviderError::from(failure)),
-                    }
-                })?;
-            let raw = require_json(answer)?;
-            let issued: wire::CreatedSubUser = parse(&raw, "create response")?;
-            // The create response lacks status, limits and created_at (§5.2): read the user
-            // back; if that read fails, answer what the create response says rather than lose
-            // the password, which is shown only once.
-            let user = match self.fetch_user(&issued.id).await {
-                Ok(user) => user,
-                Err(err) => {
-                    tracing::warn!(account = %self.account(), id = %issued.id, error = %err, "reading a created sub-user back failed");
-                    let mut partial = raw.clone();
-                    if let Some(obj) = partial.as_object_mut() {
-                        // New sub-users start active [I, §5.2; the simulator does].
-                        obj.entry("status").or_insert_with(|| "active".into());
-                    }
-                    self.user(&partial)?
-                }
-            };
-            created.push(CreatedProxyUser {
-                user,
-                password: SecretString::from(issued.password),
-            });
-        }
-        Ok(created)
+        self.create_subusers(users, ctx).await
     }
 
     /// One `PATCH /subusers/{id}` with every requested field (all or nothing upstream).
@@ -298,41 +251,15 @@ impl ProviderAdapter for HelodataAdapter {
         Ok(self.user(&require_json(answer)?)?)
     }
 
-    /// `POST /subusers/{id}/rotate-password`; the old password keeps working for 60 s (D-SUB,
-    /// T-407). The user is read first: rotation changes none of its listed fields, and a
-    /// failed read afterwards would lose the new password.
+    /// `POST /subusers/{id}/rotate-password` (subuser_writes.rs).
     async fn rotate_password(
         &self,
         upstream_id: &str,
         new_password: Option<&SecretString>,
         ctx: &WriteContext,
     ) -> Result<RotatedPassword, ProviderError> {
-        if new_password.is_some() {
-            return Err(ProviderError::unsupported_because(
-                Capability::SetPassword,
-                "helodata issues passwords itself; rotate without a password to get a new one",
-            ));
-        }
-        let user = self.fetch_user(upstream_id).await?;
-        let answer = self
-            .client
-            .write(
-                Method::POST,
-                &format!("/subusers/{upstream_id}/rotate-password"),
-                None,
-                write_key(ctx).as_deref(),
-            )
+        self.rotate_subuser_password(upstream_id, new_password, write_key(ctx))
             .await
-            .map_err(|f| self.on_subuser(upstream_id, f))?;
-        let raw = require_json(answer)?;
-        let rotated: wire::RotatedPassword = parse(&raw, "rotate-password response")?;
-        // The response shape is not documented (§5.2 [I]); if it is the full object, use it.
-        let user = self.user(&raw).unwrap_or(user);
-        Ok(RotatedPassword {
-            user,
-            password: SecretString::from(rotated.password),
-            old_password_valid_until: Some(OffsetDateTime::now_utc() + map::ROTATION_GRACE),
-        })
     }
 
     async fn delete_proxy_user(
@@ -553,6 +480,38 @@ impl ProviderAdapter for HelodataAdapter {
 
     async fn get_order(&self, upstream_id: &str) -> Result<Order, ProviderError> {
         self.order(upstream_id).await
+    }
+
+    async fn create_subscription(
+        &self,
+        new: &NewSubscription,
+        ctx: &WriteContext,
+    ) -> Result<Subscription, ProviderError> {
+        self.subscribe(new, write_key(ctx)).await
+    }
+
+    async fn get_subscription(&self, upstream_id: &str) -> Result<Subscription, ProviderError> {
+        self.subscription(upstream_id).await
+    }
+
+    async fn update_subscription(
+        &self,
+        upstream_id: &str,
+        patch: &SubscriptionPatch,
+        ctx: &WriteContext,
+    ) -> Result<Subscription, ProviderError> {
+        self.change_subscription(upstream_id, patch, write_key(ctx))
+            .await
+    }
+
+    async fn stop_subscription(
+        &self,
+        upstream_id: &str,
+        stop: SubscriptionStop,
+        ctx: &WriteContext,
+    ) -> Result<Subscription, ProviderError> {
+        self.end_subscription(upstream_id, stop, write_key(ctx), ctx.resumed())
+            .await
     }
 
     /// Forwarded with the write's key: helodata dedupes a resend, so a retry simply sends again.

@@ -14,6 +14,7 @@ mod proxy_users;
 mod sessions;
 mod snapshots;
 mod static_ips;
+mod subscriptions;
 mod usage;
 mod whitelist;
 

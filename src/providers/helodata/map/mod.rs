@@ -303,6 +303,16 @@ pub fn field_to_gateway(field: &str) -> Option<&'static str> {
         "ip" => Some("ip"),
         "from" => Some("from"),
         "to" => Some("to"),
+        // Orders and subscriptions.
+        "batch_id" => Some("ip_batch"),
+        "gb" => Some("gb"),
+        "country" => Some("country"),
+        "city" => Some("city"),
+        "asn" => Some("asn"),
+        "quantity" => Some("quantity"),
+        "months" => Some("months"),
+        "plan" => Some("plan"),
+        "cycle" => Some("cycle"),
         _ => None,
     }
 }

@@ -192,7 +192,7 @@ def before_call(context, case, kwargs):
             query["account"] = [_account(v) for v in value] if isinstance(value, list) else _account(value)
         _scoped_ids_to_accounts(query, query.get("account"))
         query.pop("cursor", None)
-        if case.operation.path in ("/v1/usage", "/v1/audit-events", "/v1/orders"):
+        if case.operation.path in ("/v1/usage", "/v1/audit-events", "/v1/orders", "/v1/invoices"):
             # Both refuse a window whose end is not after its start (a rule across parameters).
             _usage_window(query)
     body = case.body
@@ -387,6 +387,9 @@ OPERATION_CAPABILITY = {
     ("/v1/payment-methods", "get"): "payment_methods.list",
     ("/v1/promotions", "get"): "promotions.list",
     ("/v1/orders/{id}/cancel", "post"): "orders.cancel",
+    ("/v1/invoices", "get"): "invoices.list",
+    ("/v1/invoices/{id}", "get"): "invoices.get",
+    ("/v1/invoices/{id}/pdf", "get"): "invoices.pdf",
     ("/v1/subscriptions", "post"): "subscriptions.create",
     ("/v1/subscriptions/{id}", "get"): "subscriptions.get",
     ("/v1/subscriptions/{id}", "patch"): "subscriptions.update",

@@ -153,6 +153,15 @@ pub enum CapabilityName {
     /// `POST /v1/subscriptions/{id}/cancel`.
     #[serde(rename = "subscriptions.cancel")]
     CancelSubscription,
+    /// `GET /v1/invoices`.
+    #[serde(rename = "invoices.list")]
+    ListInvoices,
+    /// `GET /v1/invoices/{id}`.
+    #[serde(rename = "invoices.get")]
+    GetInvoice,
+    /// `GET /v1/invoices/{id}/pdf`.
+    #[serde(rename = "invoices.pdf")]
+    InvoicePdf,
 }
 
 impl From<Capability> for CapabilityName {
@@ -205,6 +214,9 @@ impl From<Capability> for CapabilityName {
             Capability::UpdateSubscription => CapabilityName::UpdateSubscription,
             Capability::PauseSubscription => CapabilityName::PauseSubscription,
             Capability::CancelSubscription => CapabilityName::CancelSubscription,
+            Capability::ListInvoices => CapabilityName::ListInvoices,
+            Capability::GetInvoice => CapabilityName::GetInvoice,
+            Capability::InvoicePdf => CapabilityName::InvoicePdf,
         }
     }
 }

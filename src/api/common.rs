@@ -9,7 +9,7 @@ use crate::domain::products::Product;
 use crate::domain::providers::{BreakerState, ProviderKind};
 
 pub use super::capability_name::CapabilityName;
-use crate::domain::proxy_users::{ProxyUserId, ProxyUserStatus};
+use crate::domain::proxy_users::ProxyUserStatus;
 use crate::http::error::ApiError;
 
 /// The characters of a provider account name, as a JSON Schema pattern (see
@@ -314,16 +314,6 @@ impl utoipa::PartialSchema for IpOrRange {
 }
 
 impl utoipa::ToSchema for IpOrRange {}
-
-/// A gateway id of an object at a provider (`<account>:<upstream id>`), or 400 naming `field`.
-pub fn scoped_id(field: &str, text: &str) -> Result<ProxyUserId, ApiError> {
-    text.parse().map_err(|_| {
-        ApiError::invalid_argument(
-            field,
-            format!("{field} looks like <account>:<upstream id>, as the gateway lists it"),
-        )
-    })
-}
 
 /// Parses a time parameter: an RFC 3339 timestamp, or a date (`YYYY-MM-DD`, meaning midnight UTC).
 pub fn parse_time_param(field: &str, value: &str) -> Result<OffsetDateTime, ApiError> {

@@ -10,6 +10,7 @@ pub mod capability_name;
 pub mod common;
 pub mod docs;
 pub mod health;
+mod invoices;
 pub mod locations;
 pub mod money;
 pub mod openapi;
@@ -21,6 +22,7 @@ pub mod problems;
 pub mod providers;
 pub mod proxies;
 pub mod proxy_users;
+mod scoped;
 pub mod sessions;
 pub mod static_ips;
 mod subscriptions;
@@ -88,6 +90,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::list_orders, orders::create_order))
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::cancel_order))
+        .routes(routes!(invoices::list_invoices))
+        .routes(routes!(invoices::get_invoice))
+        .routes(routes!(invoices::invoice_pdf))
         .routes(routes!(subscriptions::create_subscription))
         .routes(routes!(
             subscriptions::get_subscription,

@@ -14,11 +14,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::common::{
     AccountName, CursorText, DateOrDateTime, ProductName, ProviderName, RequestedProduct,
-    ScopedIdText, parse_time_param, scoped_id,
+    ScopedIdText, parse_time_param,
 };
 use super::money::MoneyAmount;
 use super::pagination::{accounts_link, accounts_position};
 use super::problems::{ReadErrors, WriteErrors};
+use super::scoped::{provider_of, scoped_id};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::money::Decimal;
@@ -218,15 +219,6 @@ pub struct CreateOrder {
     /// 911Proxy package 3: the top-up amount, decimal text (911 takes whole dollars).
     #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", example = "100")]
     pub top_up_amount: Option<String>,
-}
-
-/// The provider of an account the service just used (so it is configured).
-fn provider_of(state: &AppState, account: &str) -> Result<ProviderName, ApiError> {
-    state
-        .providers
-        .get(account)
-        .map(|a| a.kind.into())
-        .ok_or_else(ApiError::internal)
 }
 
 /// Lists the accounts' orders.

@@ -10,11 +10,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::common::{
-    AccountName, ProductName, ProviderName, RequestedProduct, ScopedIdText, scoped_id,
-};
+use super::common::{AccountName, ProductName, ProviderName, RequestedProduct, ScopedIdText};
 use super::money::MoneyAmount;
 use super::problems::{ReadErrors, WriteErrors};
+use super::scoped::{provider_of, scoped_id};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::subscriptions::{
@@ -146,11 +145,7 @@ pub struct SubscriptionView {
 
 impl SubscriptionView {
     fn from_domain(s: Subscription, state: &AppState) -> Result<Self, ApiError> {
-        let provider = state
-            .providers
-            .get(&s.id.account)
-            .map(|a| a.kind.into())
-            .ok_or_else(ApiError::internal)?;
+        let provider = provider_of(state, &s.id.account)?;
         Ok(SubscriptionView {
             id: s.id.to_string(),
             account: s.id.account.clone(),

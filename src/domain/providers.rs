@@ -127,6 +127,12 @@ pub enum Capability {
     PauseSubscription,
     /// `POST /v1/subscriptions/{id}/cancel`.
     CancelSubscription,
+    /// `GET /v1/invoices`.
+    ListInvoices,
+    /// `GET /v1/invoices/{id}`.
+    GetInvoice,
+    /// `GET /v1/invoices/{id}/pdf`.
+    InvoicePdf,
 }
 
 impl Capability {
@@ -180,6 +186,9 @@ impl Capability {
             Capability::UpdateSubscription => "subscriptions.update",
             Capability::PauseSubscription => "subscriptions.pause",
             Capability::CancelSubscription => "subscriptions.cancel",
+            Capability::ListInvoices => "invoices.list",
+            Capability::GetInvoice => "invoices.get",
+            Capability::InvoicePdf => "invoices.pdf",
         }
     }
 }

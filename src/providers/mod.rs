@@ -18,7 +18,9 @@ pub use crate::domain::providers::{Capability, ProviderKind};
 
 use crate::domain::account::AccountInfo;
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
+use crate::domain::download::Download;
 use crate::domain::draws::Draws;
+use crate::domain::invoices::{Invoice, InvoiceFilter};
 use crate::domain::locations::Country;
 use crate::domain::orders::{Order, OrderFilter, OrderRequest};
 use crate::domain::packages::{Package, PackageSummary};
@@ -417,6 +419,26 @@ pub trait ProviderAdapter: Send + Sync {
             SubscriptionStop::Pause => Capability::PauseSubscription,
             SubscriptionStop::Cancel => Capability::CancelSubscription,
         }))
+    }
+
+    /// A page of the account's invoices.
+    async fn list_invoices(
+        &self,
+        _filter: &InvoiceFilter,
+        _cursor: Option<&str>,
+        _limit: u32,
+    ) -> Result<ItemPage<Invoice>, ProviderError> {
+        Err(ProviderError::unsupported(Capability::ListInvoices))
+    }
+
+    /// One invoice by its upstream id.
+    async fn get_invoice(&self, _upstream_id: &str) -> Result<Invoice, ProviderError> {
+        Err(ProviderError::unsupported(Capability::GetInvoice))
+    }
+
+    /// An invoice's PDF, streamed.
+    async fn invoice_pdf(&self, _upstream_id: &str) -> Result<Download, ProviderError> {
+        Err(ProviderError::unsupported(Capability::InvoicePdf))
     }
 
     /// Cancels an order not yet paid; the order after.

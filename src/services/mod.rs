@@ -9,6 +9,7 @@ pub mod audit_worker;
 pub mod connection;
 mod error;
 pub mod idempotency;
+pub mod invoices;
 pub mod key_cache;
 pub mod listing;
 pub mod locations;

@@ -7,6 +7,7 @@
 pub mod accounting;
 pub mod breaker;
 pub mod policy;
+pub mod streaming;
 pub mod tls;
 
 use std::sync::Arc;

@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::map;
 use super::wire;
+use crate::domain::download::ByteStream;
 use crate::providers::{FailureKind, UpstreamFailure};
+use crate::upstream::streaming::Streamed;
 use crate::upstream::{RetryMode, TransportError, UpstreamClient, UpstreamRequest};
 
 /// The gateway-side request id header of helodata (§7.3); the simulator sends it on API
@@ -67,7 +69,25 @@ impl Client {
         self.send(request).await
     }
 
-    async fn send(&self, mut request: UpstreamRequest) -> Result<Answer, UpstreamFailure> {
+    /// A file (`GET path`): its media type, length and body as it arrives; any answer other
+    /// than a success is classified as always.
+    pub async fn download(&self, path: &str) -> Result<(HeaderMap, ByteStream), UpstreamFailure> {
+        let request = self.authorize(UpstreamRequest::get(path))?;
+        match self
+            .http
+            .send_streaming(&request)
+            .await
+            .map_err(|e| self.redact(classify_transport(&e)))?
+        {
+            Streamed::Body { headers, body, .. } => Ok((headers, body)),
+            Streamed::Answer(response) => {
+                Err(self.redact(classify(response.status, &response.headers, &response.body)))
+            }
+        }
+    }
+
+    /// The request with the bearer token.
+    fn authorize(&self, mut request: UpstreamRequest) -> Result<UpstreamRequest, UpstreamFailure> {
         let mut bearer =
             HeaderValue::from_str(&format!("Bearer {}", self.credential.expose_secret())).map_err(
                 |_| {
@@ -78,6 +98,11 @@ impl Client {
             )?;
         bearer.set_sensitive(true);
         request.headers.insert(AUTHORIZATION, bearer);
+        Ok(request)
+    }
+
+    async fn send(&self, request: UpstreamRequest) -> Result<Answer, UpstreamFailure> {
+        let request = self.authorize(request)?;
         let response = self
             .http
             .send(&request)

@@ -15,6 +15,7 @@
 
 mod client;
 mod connection;
+mod invoices;
 mod listing;
 mod locations;
 mod map;
@@ -47,6 +48,8 @@ use super::{
 };
 use crate::domain::account::{AccountInfo, Money};
 use crate::domain::connection::{ConnectionRequest, ExtractRequest, Extraction, ProxyConnection};
+use crate::domain::download::Download;
+use crate::domain::invoices::{Invoice, InvoiceFilter};
 use crate::domain::locations::Country;
 use crate::domain::money::Decimal;
 use crate::domain::orders::{Order, OrderFilter, OrderRequest};
@@ -109,6 +112,9 @@ const CAPABILITIES: &[Capability] = &[
     Capability::UpdateSubscription,
     Capability::PauseSubscription,
     Capability::CancelSubscription,
+    Capability::ListInvoices,
+    Capability::GetInvoice,
+    Capability::InvoicePdf,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -480,6 +486,23 @@ impl ProviderAdapter for HelodataAdapter {
 
     async fn get_order(&self, upstream_id: &str) -> Result<Order, ProviderError> {
         self.order(upstream_id).await
+    }
+
+    async fn list_invoices(
+        &self,
+        filter: &InvoiceFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ItemPage<Invoice>, ProviderError> {
+        self.invoices_page(filter, cursor, limit).await
+    }
+
+    async fn get_invoice(&self, upstream_id: &str) -> Result<Invoice, ProviderError> {
+        self.invoice(upstream_id).await
+    }
+
+    async fn invoice_pdf(&self, upstream_id: &str) -> Result<Download, ProviderError> {
+        self.invoice_file(upstream_id).await
     }
 
     async fn create_subscription(

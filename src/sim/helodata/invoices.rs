@@ -92,7 +92,7 @@ pub fn pdf(st: &mut State, req: &Req) -> ApiResult<Reply> {
     let mut reply = Reply {
         status: axum::http::StatusCode::OK,
         content_type: "application/pdf",
-        body: render_pdf(&text),
+        body: render_pdf(&text, st.cfg.invoice_pdf_bytes),
         headers: Vec::new(),
     };
     reply = reply.with_header(
@@ -102,8 +102,9 @@ pub fn pdf(st: &mut State, req: &Req) -> ApiResult<Reply> {
     Ok(reply)
 }
 
-/// A minimal valid PDF 1.4 with one page of Helvetica text lines.
-fn render_pdf(lines: &[String]) -> Vec<u8> {
+/// A minimal valid PDF 1.4 with one page of Helvetica text lines, padded with an
+/// unreferenced stream object to at least `min_bytes`.
+fn render_pdf(lines: &[String], min_bytes: usize) -> Vec<u8> {
     let escape = |s: &str| {
         s.chars()
             .filter(char::is_ascii)
@@ -117,7 +118,7 @@ fn render_pdf(lines: &[String]) -> Vec<u8> {
         content.push_str(&format!("({}) Tj T*\n", escape(l)));
     }
     content.push_str("ET");
-    let objects = [
+    let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
@@ -129,6 +130,15 @@ fn render_pdf(lines: &[String]) -> Vec<u8> {
         ),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
     ];
+    if min_bytes > 0 {
+        // Filler lines of a fixed pattern; the object is referenced by nothing.
+        let line = "% padding: helodata simulator large invoice test data ................\n";
+        let filler = line.repeat(min_bytes / line.len() + 1);
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{filler}\nendstream",
+            filler.len()
+        ));
+    }
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, obj) in objects.iter().enumerate() {

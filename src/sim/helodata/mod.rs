@@ -73,6 +73,9 @@ pub struct HelodataSimOptions {
     pub isp_provisioning: Option<Duration>,
     /// How long a report run stays `running`. `None`: 1 s.
     pub report_run: Option<Duration>,
+    /// Pads every invoice PDF to at least this many bytes (an unreferenced stream object, so
+    /// the file stays a valid PDF): large downloads for the gateway's streaming tests.
+    pub invoice_pdf_bytes: Option<usize>,
 }
 
 /// An extra API token the simulator accepts.

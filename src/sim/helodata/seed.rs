@@ -43,6 +43,7 @@ pub fn build(opts: &SimOptions, now: i64) -> State {
         report_run_ms: h
             .report_run
             .map_or(1_000, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        invoice_pdf_bytes: h.invoice_pdf_bytes.unwrap_or(0),
     };
     let mut rng = Rng::new(opts.seed ^ 0x6865_6C6F_6461_7461); // "helodata"
     let account = Account {

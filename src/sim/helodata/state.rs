@@ -38,6 +38,8 @@ pub struct Config {
     pub isp_provisioning_ms: u64,
     /// How long a report run stays `running`.
     pub report_run_ms: u64,
+    /// The least size of an invoice PDF (see `HelodataSimOptions::invoice_pdf_bytes`).
+    pub invoice_pdf_bytes: usize,
 }
 
 /// Everything the simulated account holds. Collections are keyed by id; ids are ULIDs, so key

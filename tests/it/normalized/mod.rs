@@ -7,6 +7,7 @@ mod billing;
 mod connection;
 mod extract;
 mod faults;
+mod invoices;
 mod locations;
 mod orders;
 mod providers;

@@ -27,6 +27,7 @@ In schema-valid (positive) cases only:
   and promotions on 911Proxy) go to an account that offers them, as a client
   reading `GET /v1/providers` would; elsewhere they are 501 on purpose (tested in
   tests/it/normalized/extract.rs and sessions.rs).
+- `order` of `GET /v1/payment-methods` is dropped: it names an order the client placed.
 - `cursor` is dropped: a cursor is an opaque token that only the API issues (`next_cursor`);
   random text in its alphabet is rightly 400. Paging is covered by the Rust integration tests.
 - Orders (`POST /v1/orders`) are shaped as a client of the account's provider would place
@@ -192,6 +193,9 @@ def before_call(context, case, kwargs):
             query["account"] = [_account(v) for v in value] if isinstance(value, list) else _account(value)
         _scoped_ids_to_accounts(query, query.get("account"))
         query.pop("cursor", None)
+        if case.operation.path == "/v1/payment-methods":
+            # An order id is one the client placed (tested in tests/it/normalized/orders.rs).
+            query.pop("order", None)
         if case.operation.path in ("/v1/usage", "/v1/audit-events", "/v1/orders", "/v1/invoices"):
             # Both refuse a window whose end is not after its start (a rule across parameters).
             _usage_window(query)

@@ -12,6 +12,7 @@ use super::account::AccountParams;
 use super::common::{AccountName, ProviderName, ScopedIdText};
 use super::money::MoneyAmount;
 use super::problems::ReadErrors;
+use super::scoped::scoped_id;
 use crate::domain::api_keys::Scope;
 use crate::domain::payments::PromotionKind;
 use crate::http::auth::Caller;
@@ -19,6 +20,21 @@ use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::state::AppState;
 use crate::services::payments as service;
+
+/// Which payment methods.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentMethodParams {
+    /// Only these accounts (repeat the parameter); default: every account the key may use.
+    #[serde(default)]
+    #[param(value_type = Option<Vec<AccountName>>, explode = true, style = Form)]
+    pub account: Vec<String>,
+    /// Only the methods this order can be paid with (911Proxy `trade_no`: a top-up, say, cannot
+    /// be paid from the balance); it also selects the order's account.
+    #[param(value_type = Option<ScopedIdText>, example = "911proxy:2026120807150313972901462690")]
+    pub order: Option<String>,
+}
 
 /// One way to pay.
 #[derive(Debug, Serialize, ToSchema)]
@@ -105,19 +121,27 @@ pub struct PromotionList {
     pub data: Vec<PromotionView>,
 }
 
-/// The ways each account can pay for an order (911Proxy `payment/groups`; 501 on helodata).
+/// The ways each account can pay for an order, or one order (911Proxy `payment/groups`;
+/// 501 on helodata).
 #[utoipa::path(get, path = "/payment-methods",
     extensions(("x-audit" = json!({"operation": "payment_methods.list", "resource": "payment_method", "account": "query"}))),
-    tag = "billing", params(AccountParams),
+    tag = "billing", params(PaymentMethodParams),
     security(("api_key" = [])),
     responses((status = 200, description = "Payment methods by account.", body = PaymentMethodList), ReadErrors))]
 pub async fn list_payment_methods(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(params): ApiQuery<AccountParams>,
+    ApiQuery(params): ApiQuery<PaymentMethodParams>,
 ) -> Result<Json<PaymentMethodList>, ApiError> {
     let principal = caller.require(Scope::Read)?;
-    let rows = service::payment_methods(&state.providers, principal, &params.account).await?;
+    let order = params
+        .order
+        .as_deref()
+        .map(|o| scoped_id("order", o))
+        .transpose()?;
+    let rows =
+        service::payment_methods(&state.providers, principal, &params.account, order.as_ref())
+            .await?;
     Ok(Json(PaymentMethodList {
         data: rows
             .into_iter()

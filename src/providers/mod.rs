@@ -330,8 +330,12 @@ pub trait ProviderAdapter: Send + Sync {
         Err(ProviderError::unsupported(Capability::ReplaceStaticIp))
     }
 
-    /// The ways the account can pay for an order.
-    async fn payment_methods(&self) -> Result<Vec<PaymentMethod>, ProviderError> {
+    /// The ways the account can pay for an order; with `order` (an upstream order id), those
+    /// that order can be paid with.
+    async fn payment_methods(
+        &self,
+        _order: Option<&str>,
+    ) -> Result<Vec<PaymentMethod>, ProviderError> {
         Err(ProviderError::unsupported(Capability::PaymentMethods))
     }
 

@@ -507,8 +507,11 @@ impl ProviderAdapter for Nine11Adapter {
         Ok(all)
     }
 
-    async fn payment_methods(&self) -> Result<Vec<PaymentMethod>, ProviderError> {
-        payments::read_payment_methods(&self.client).await
+    async fn payment_methods(
+        &self,
+        order: Option<&str>,
+    ) -> Result<Vec<PaymentMethod>, ProviderError> {
+        payments::read_payment_methods(&self.client, order).await
     }
 
     async fn promotions(&self) -> Result<Vec<Promotion>, ProviderError> {

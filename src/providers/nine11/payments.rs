@@ -81,8 +81,14 @@ pub fn promotions(data: &Value) -> Vec<Promotion> {
 /// `GET payment/groups`.
 pub async fn read_payment_methods(
     client: &Nine11Client,
+    order: Option<&str>,
 ) -> Result<Vec<PaymentMethod>, ProviderError> {
-    Ok(payment_methods(&client.get(PAYMENT_GROUPS, &[]).await?))
+    // `trade_no`: "can be passed in when some orders need to obtain a specific payment method".
+    let query: Vec<(&str, String)> = order
+        .map(|t| ("trade_no", t.to_string()))
+        .into_iter()
+        .collect();
+    Ok(payment_methods(&client.get(PAYMENT_GROUPS, &query).await?))
 }
 
 /// `GET activity/balance-recharge-gift-ratio`.

@@ -446,3 +446,48 @@ async fn a_pending_911_order_is_canceled_once_and_helodata_has_no_cancel() {
     assert!(p["detail"].as_str().unwrap().contains("orders.cancel"));
     assert!(sims.calls("helodata").is_empty());
 }
+
+#[tokio::test]
+async fn a_911_top_up_order_lists_only_the_methods_it_can_be_paid_with() {
+    let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
+    let body = json!({"account": "911proxy", "package_id": 8, "payment_method": "911proxy:1", "top_up_amount": "100"});
+    let created = post_order(&app, Some("top-up"), &body).await;
+    assert_eq!(created.status(), 201);
+    let order: Value = created.json().await.unwrap();
+    assert_eq!(order["amount"]["amount"], "100");
+    let (_, all) = get_json(&app, "/v1/payment-methods?account=911proxy").await;
+    let groups = |v: &Value| -> Vec<String> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["group"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(groups(&all).iter().any(|g| g == "balance"), "{all}");
+    let sims = app.sims.as_ref().unwrap();
+    sims.clear_calls();
+    let id = order["id"].as_str().unwrap();
+    let (status, for_order) = get_json(&app, &format!("/v1/payment-methods?order={id}")).await;
+    assert_eq!(status, 200, "{for_order}");
+    let calls = sims.calls("911proxy");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        calls[0].query_params["trade_no"],
+        id.split_once(':').unwrap().1
+    );
+    assert!(
+        !groups(&for_order).iter().any(|g| g == "balance"),
+        "a top-up is not paid from the balance: {for_order}"
+    );
+    assert_eq!(
+        groups(&for_order).len(),
+        groups(&all).len() - groups(&all).iter().filter(|g| *g == "balance").count()
+    );
+    let (status, p) = get_json(
+        &app,
+        &format!("/v1/payment-methods?account=helodata&order={id}"),
+    )
+    .await;
+    assert_eq!((status, p["field"].as_str()), (400, Some("order")), "{p}");
+}

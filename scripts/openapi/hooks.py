@@ -36,7 +36,9 @@ In schema-valid (positive) cases only:
   rules are tested field by field in tests/it/normalized/orders.rs. Subscriptions
   (`POST /v1/subscriptions`) name a plan, or the renewal of a batch the client owns, which a
   generated id is not: those become plans (`_a_plan_a_client_would_pick`); their PATCH
-  changes something, and no IP count on a plan (`_a_change_a_client_would_make`).
+  changes something, and no IP count on a plan (`_a_change_a_client_would_make`). Reports
+  get a name, schedule, format and destination a client would write
+  (`_a_report_a_client_would_define`).
 - `GET /v1/usage`, `GET /v1/audit-events` and `GET /v1/orders`: `to` (or `from`) is moved so that `from` < `to` <= `from` + 366 days when
   they break that rule, which a query schema cannot state; otherwise nearly every generated
   pair is refused (400) and the answer's schema would hardly be checked.
@@ -216,6 +218,8 @@ def before_call(context, case, kwargs):
         _a_plan_a_client_would_pick(case.body)
     if path == "/v1/subscriptions/{id}" and method == "patch" and isinstance(case.body, dict):
         _a_change_a_client_would_make(case.body)
+    if path in ("/v1/reports", "/v1/reports/{id}") and method in ("post", "patch") and isinstance(case.body, dict):
+        _a_report_a_client_would_define(case.body, method)
     _scopes_offered(case, path, method)
     _to_able_account(case, path, method)
 
@@ -274,6 +278,34 @@ def _a_change_a_client_would_make(body):
         body.pop(field)
     if not body:
         body["cycle"] = "monthly"
+
+
+REPORT_DESTINATIONS = [
+    {"type": "email", "email": "ops@example.com"},
+    {"type": "webhook", "url": "https://hooks.example.com/reports", "signing_secret": "whsec_st"},
+    {"type": "s3", "bucket": "reports", "prefix": "pgw/", "role_arn": "arn:aws:iam::1:role/r"},
+    {"type": "gcs", "bucket": "reports", "prefix": "pgw/", "service_account_email": "r@p.iam.gserviceaccount.com"},
+]
+
+
+def _a_report_a_client_would_define(body, method):
+    """A report as a client writes one: a name of helodata's alphabet, a cron schedule, csv,
+    a destination of a documented type with its fields, the products helodata reports on."""
+    name = body.get("name")
+    if name is not None and not (isinstance(name, str) and 1 <= len(name) <= 64
+                                 and all(c.isascii() and (c.isalnum() or c in " ._-") for c in name)):
+        body["name"] = "report-" + uuid.uuid4().hex[:8]
+    if "schedule" in body and body["schedule"] is not None:
+        body["schedule"] = "0 9 * * MON"
+    if "format" in body:
+        body["format"] = "csv"
+    if "destination" in body or method == "post":
+        seed = zlib.crc32(json.dumps(body, sort_keys=True, default=str).encode())
+        body["destination"] = dict(REPORT_DESTINATIONS[seed % len(REPORT_DESTINATIONS)])
+    if isinstance(body.get("products"), list):
+        body["products"] = [p for p in body["products"] if p in ("residential", "mobile", "isp")]
+    if method == "patch" and not any(v is not None for v in body.values()):
+        body["name"] = "report-" + uuid.uuid4().hex[:8]
 
 
 # Ids that name their account (`<account>:<upstream id>`) in a query or a body.
@@ -394,6 +426,13 @@ OPERATION_CAPABILITY = {
     ("/v1/invoices", "get"): "invoices.list",
     ("/v1/invoices/{id}", "get"): "invoices.get",
     ("/v1/invoices/{id}/pdf", "get"): "invoices.pdf",
+    ("/v1/reports", "get"): "reports.list",
+    ("/v1/reports", "post"): "reports.create",
+    ("/v1/reports/{id}", "get"): "reports.get",
+    ("/v1/reports/{id}", "patch"): "reports.update",
+    ("/v1/reports/{id}", "delete"): "reports.delete",
+    ("/v1/reports/{id}/run", "post"): "reports.run",
+    ("/v1/report-runs/{id}", "get"): "report_runs.get",
     ("/v1/subscriptions", "post"): "subscriptions.create",
     ("/v1/subscriptions/{id}", "get"): "subscriptions.get",
     ("/v1/subscriptions/{id}", "patch"): "subscriptions.update",

@@ -162,6 +162,27 @@ pub enum CapabilityName {
     /// `GET /v1/invoices/{id}/pdf`.
     #[serde(rename = "invoices.pdf")]
     InvoicePdf,
+    /// `GET /v1/reports`.
+    #[serde(rename = "reports.list")]
+    ListReports,
+    /// `POST /v1/reports`.
+    #[serde(rename = "reports.create")]
+    CreateReport,
+    /// `GET /v1/reports/{id}`.
+    #[serde(rename = "reports.get")]
+    GetReport,
+    /// `PATCH /v1/reports/{id}`.
+    #[serde(rename = "reports.update")]
+    UpdateReport,
+    /// `DELETE /v1/reports/{id}`.
+    #[serde(rename = "reports.delete")]
+    DeleteReport,
+    /// `POST /v1/reports/{id}/run`.
+    #[serde(rename = "reports.run")]
+    RunReport,
+    /// `GET /v1/report-runs/{id}`.
+    #[serde(rename = "report_runs.get")]
+    GetReportRun,
 }
 
 impl From<Capability> for CapabilityName {
@@ -217,6 +238,13 @@ impl From<Capability> for CapabilityName {
             Capability::ListInvoices => CapabilityName::ListInvoices,
             Capability::GetInvoice => CapabilityName::GetInvoice,
             Capability::InvoicePdf => CapabilityName::InvoicePdf,
+            Capability::ListReports => CapabilityName::ListReports,
+            Capability::CreateReport => CapabilityName::CreateReport,
+            Capability::GetReport => CapabilityName::GetReport,
+            Capability::UpdateReport => CapabilityName::UpdateReport,
+            Capability::DeleteReport => CapabilityName::DeleteReport,
+            Capability::RunReport => CapabilityName::RunReport,
+            Capability::GetReportRun => CapabilityName::GetReportRun,
         }
     }
 }

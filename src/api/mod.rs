@@ -22,6 +22,7 @@ pub mod problems;
 pub mod providers;
 pub mod proxies;
 pub mod proxy_users;
+mod reports;
 mod scoped;
 pub mod sessions;
 pub mod static_ips;
@@ -93,6 +94,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::list_invoices))
         .routes(routes!(invoices::get_invoice))
         .routes(routes!(invoices::invoice_pdf))
+        .routes(routes!(reports::list_reports, reports::create_report))
+        .routes(routes!(
+            reports::get_report,
+            reports::update_report,
+            reports::delete_report
+        ))
+        .routes(routes!(reports::run_report))
+        .routes(routes!(reports::get_report_run))
         .routes(routes!(subscriptions::create_subscription))
         .routes(routes!(
             subscriptions::get_subscription,

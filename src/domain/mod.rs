@@ -20,6 +20,7 @@ pub mod payments;
 pub mod products;
 pub mod providers;
 pub mod proxy_users;
+pub mod reports;
 pub mod sessions;
 pub mod static_ips;
 pub mod subscriptions;

@@ -133,6 +133,20 @@ pub enum Capability {
     GetInvoice,
     /// `GET /v1/invoices/{id}/pdf`.
     InvoicePdf,
+    /// `GET /v1/reports`.
+    ListReports,
+    /// `POST /v1/reports`.
+    CreateReport,
+    /// `GET /v1/reports/{id}`.
+    GetReport,
+    /// `PATCH /v1/reports/{id}`.
+    UpdateReport,
+    /// `DELETE /v1/reports/{id}`.
+    DeleteReport,
+    /// `POST /v1/reports/{id}/run`.
+    RunReport,
+    /// `GET /v1/report-runs/{id}`.
+    GetReportRun,
 }
 
 impl Capability {
@@ -189,6 +203,13 @@ impl Capability {
             Capability::ListInvoices => "invoices.list",
             Capability::GetInvoice => "invoices.get",
             Capability::InvoicePdf => "invoices.pdf",
+            Capability::ListReports => "reports.list",
+            Capability::CreateReport => "reports.create",
+            Capability::GetReport => "reports.get",
+            Capability::UpdateReport => "reports.update",
+            Capability::DeleteReport => "reports.delete",
+            Capability::RunReport => "reports.run",
+            Capability::GetReportRun => "report_runs.get",
         }
     }
 }

@@ -7,11 +7,13 @@ pub mod error;
 pub mod helodata;
 pub mod nine11;
 pub mod registry;
+pub mod reports;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use error::{FailureKind, ProviderError, UpstreamFailure};
+pub use reports::ReportsAdapter;
 
 pub use crate::domain::idempotency::WriteContext;
 pub use crate::domain::providers::{Capability, ProviderKind};
@@ -423,6 +425,11 @@ pub trait ProviderAdapter: Send + Sync {
             SubscriptionStop::Pause => Capability::PauseSubscription,
             SubscriptionStop::Cancel => Capability::CancelSubscription,
         }))
+    }
+
+    /// The account's reports, when the provider has them (see `reports.rs`).
+    fn reports(&self) -> Option<&dyn ReportsAdapter> {
+        None
     }
 
     /// A page of the account's invoices.

@@ -18,6 +18,7 @@ pub mod packages;
 pub mod payments;
 pub mod providers;
 pub mod proxy_users;
+pub mod reports;
 pub mod sessions;
 pub mod static_ips;
 pub mod subscriptions;

@@ -22,6 +22,7 @@ mod map;
 mod orders;
 mod packages;
 pub mod registration;
+mod reports;
 mod sessions;
 mod static_ips;
 mod subscriptions;
@@ -115,6 +116,13 @@ const CAPABILITIES: &[Capability] = &[
     Capability::ListInvoices,
     Capability::GetInvoice,
     Capability::InvoicePdf,
+    Capability::ListReports,
+    Capability::CreateReport,
+    Capability::GetReport,
+    Capability::UpdateReport,
+    Capability::DeleteReport,
+    Capability::RunReport,
+    Capability::GetReportRun,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -486,6 +494,10 @@ impl ProviderAdapter for HelodataAdapter {
 
     async fn get_order(&self, upstream_id: &str) -> Result<Order, ProviderError> {
         self.order(upstream_id).await
+    }
+
+    fn reports(&self) -> Option<&dyn crate::providers::ReportsAdapter> {
+        Some(self)
     }
 
     async fn list_invoices(

@@ -12,6 +12,7 @@ mod locations;
 mod orders;
 mod providers;
 mod proxy_users;
+mod reports;
 mod sessions;
 mod snapshots;
 mod static_ips;
@@ -174,4 +175,37 @@ pub fn upstream_paths(app: &TestApp, account: &str) -> Vec<String> {
         .into_iter()
         .map(|c| format!("{} {}", c.method, c.path))
         .collect()
+}
+
+/// Sends `body` (if any) with `Idempotency-Key: key` as the admin; the status and the JSON
+/// answer (`null` for an empty one).
+pub async fn send_keyed(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = app.admin(method, path).header("idempotency-key", key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// POSTs each body to `path` (a new key each) and checks it is 400 naming its field.
+pub async fn assert_refused_by_field(app: &TestApp, path: &str, cases: &[(Value, &str)]) {
+    for (i, (body, field)) in cases.iter().enumerate() {
+        let key = format!("refused-{i}");
+        let (status, p) =
+            send_keyed(app, reqwest::Method::POST, path, &key, Some(body.clone())).await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (400, Some(*field)),
+            "{body}: {p}"
+        );
+    }
 }

@@ -4,29 +4,13 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{GIB, upstream_get};
-use crate::support::{Db, TestApp, problem, spawn_app_with_sims};
-
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    key: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = app.admin(method, path).header("idempotency-key", key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
+use super::{GIB, assert_refused_by_field, send_keyed, upstream_get};
+use crate::support::{Db, problem, spawn_app_with_sims};
 
 #[tokio::test]
 async fn a_helodata_plan_is_created_changed_paused_and_canceled_and_listed_as_a_package() {
     let app = spawn_app_with_sims(Db::Sqlite, &[]).await;
-    let (status, created) = send(
+    let (status, created) = send_keyed(
         &app,
         Method::POST,
         "/v1/subscriptions",
@@ -77,7 +61,7 @@ async fn a_helodata_plan_is_created_changed_paused_and_canceled_and_listed_as_a_
         "subscription"
     );
 
-    let (status, read) = send(
+    let (status, read) = send_keyed(
         &app,
         Method::GET,
         &format!("/v1/subscriptions/{id}"),
@@ -87,7 +71,7 @@ async fn a_helodata_plan_is_created_changed_paused_and_canceled_and_listed_as_a_
     .await;
     assert_eq!((status, &read["id"]), (200, &created["id"]));
 
-    let (status, changed) = send(
+    let (status, changed) = send_keyed(
         &app,
         Method::PATCH,
         &format!("/v1/subscriptions/{id}"),
@@ -103,7 +87,7 @@ async fn a_helodata_plan_is_created_changed_paused_and_canceled_and_listed_as_a_
     // 2,000 GB at $5,000 a month, 12 months 10 % off.
     assert_eq!(changed["price"]["amount"], "54000");
 
-    let (status, paused) = send(
+    let (status, paused) = send_keyed(
         &app,
         Method::POST,
         &format!("/v1/subscriptions/{id}/pause"),
@@ -117,7 +101,7 @@ async fn a_helodata_plan_is_created_changed_paused_and_canceled_and_listed_as_a_
         "{paused}"
     );
     assert!(paused["renews_at"].is_null() && paused["ends_at"].is_string());
-    let (status, canceled) = send(
+    let (status, canceled) = send_keyed(
         &app,
         Method::POST,
         &format!("/v1/subscriptions/{id}/cancel"),
@@ -130,7 +114,7 @@ async fn a_helodata_plan_is_created_changed_paused_and_canceled_and_listed_as_a_
         (200, Some("canceled")),
         "{canceled}"
     );
-    let (status, again) = send(
+    let (status, again) = send_keyed(
         &app,
         Method::POST,
         &format!("/v1/subscriptions/{id}/pause"),
@@ -169,7 +153,7 @@ async fn an_isp_batch_renewal_names_its_batch_and_bad_input_is_refused_by_field(
         .find(|b| b["status"] == "active")
         .expect("an active seeded batch");
     let batch_id = format!("helodata:{}", batch["id"].as_str().unwrap());
-    let (status, renewal) = send(
+    let (status, renewal) = send_keyed(
         &app,
         Method::POST,
         "/v1/subscriptions",
@@ -217,22 +201,8 @@ async fn an_isp_batch_renewal_names_its_batch_and_bad_input_is_refused_by_field(
             "cycle",
         ),
     ];
-    for (i, (body, field)) in cases.iter().enumerate() {
-        let (status, p) = send(
-            &app,
-            Method::POST,
-            "/v1/subscriptions",
-            &format!("bad-{i}"),
-            Some(body.clone()),
-        )
-        .await;
-        assert_eq!(
-            (status, p["field"].as_str()),
-            (400, Some(*field)),
-            "{body}: {p}"
-        );
-    }
-    let (status, p) = send(
+    assert_refused_by_field(&app, "/v1/subscriptions", &cases).await;
+    let (status, p) = send_keyed(
         &app,
         Method::PATCH,
         "/v1/subscriptions/helodata:sbn_x",
@@ -245,7 +215,7 @@ async fn an_isp_batch_renewal_names_its_batch_and_bad_input_is_refused_by_field(
         sims.calls("helodata").is_empty(),
         "nothing reached helodata"
     );
-    let (status, p) = send(
+    let (status, p) = send_keyed(
         &app,
         Method::GET,
         "/v1/subscriptions/helodata:sbn_nothere",

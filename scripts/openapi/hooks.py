@@ -433,6 +433,7 @@ OPERATION_CAPABILITY = {
     ("/v1/reports/{id}", "delete"): "reports.delete",
     ("/v1/reports/{id}/run", "post"): "reports.run",
     ("/v1/report-runs/{id}", "get"): "report_runs.get",
+    ("/v1/report-runs/{id}/download", "get"): "report_runs.download",
     ("/v1/subscriptions", "post"): "subscriptions.create",
     ("/v1/subscriptions/{id}", "get"): "subscriptions.get",
     ("/v1/subscriptions/{id}", "patch"): "subscriptions.update",

@@ -183,6 +183,9 @@ pub enum CapabilityName {
     /// `GET /v1/report-runs/{id}`.
     #[serde(rename = "report_runs.get")]
     GetReportRun,
+    /// `GET /v1/report-runs/{id}/download`.
+    #[serde(rename = "report_runs.download")]
+    DownloadReportRun,
 }
 
 impl From<Capability> for CapabilityName {
@@ -245,6 +248,7 @@ impl From<Capability> for CapabilityName {
             Capability::DeleteReport => CapabilityName::DeleteReport,
             Capability::RunReport => CapabilityName::RunReport,
             Capability::GetReportRun => CapabilityName::GetReportRun,
+            Capability::DownloadReportRun => CapabilityName::DownloadReportRun,
         }
     }
 }

@@ -3,9 +3,7 @@
 //! helodata sends it). 501 on 911Proxy, which documents no invoices.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -15,6 +13,7 @@ use super::common::{
     AccountName, CursorText, DateOrDateTime, ProductName, ProviderName, ScopedIdText,
     parse_time_param,
 };
+use super::files::streamed;
 use super::money::MoneyAmount;
 use super::pagination::{accounts_link, accounts_position};
 use super::problems::ReadErrors;
@@ -280,18 +279,5 @@ pub async fn invoice_pdf(
     let principal = caller.require(Scope::Read)?;
     let id = scoped_id("id", &id)?;
     let file = service::pdf(&state.providers, principal, &id).await?;
-    let mut response = Response::new(Body::from_stream(file.body));
-    *response.status_mut() = StatusCode::OK;
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&file.content_type) {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    if let Some(length) = file.content_length {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.filename))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(streamed(file))
 }

@@ -9,6 +9,7 @@ pub mod audited;
 pub mod capability_name;
 pub mod common;
 pub mod docs;
+mod files;
 pub mod health;
 mod invoices;
 pub mod locations;
@@ -102,6 +103,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(reports::run_report))
         .routes(routes!(reports::get_report_run))
+        .routes(routes!(reports::download_report_run))
         .routes(routes!(subscriptions::create_subscription))
         .routes(routes!(
             subscriptions::get_subscription,

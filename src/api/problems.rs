@@ -76,6 +76,29 @@ impl utoipa::IntoResponses for ReadErrors {
     }
 }
 
+/// Errors of a file download from a provider: a read's, and 409 when there is no file to
+/// hand over (a report run still running, failed, or whose link expired).
+pub struct DownloadErrors;
+
+impl utoipa::IntoResponses for DownloadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        set(&[
+            BAD_INPUT,
+            FORBIDDEN,
+            NOT_FOUND,
+            (
+                "409",
+                "conflict: there is no file to hand over now (the run is still running or failed, or its link expired; run the report again).",
+            ),
+            REFUSED,
+            UNSUPPORTED,
+            UPSTREAM_ERROR,
+            UNAVAILABLE,
+            TIMEOUT,
+        ])
+    }
+}
+
 /// Errors of a write routed to providers; the conventions add the `Idempotency-Key` guard's
 /// 409 and 422, 413 and, for JSON bodies, 415.
 pub struct WriteErrors;

@@ -16,8 +16,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::common::{
     AccountName, CursorText, ProductName, ProviderName, RequestedProduct, ScopedIdText,
 };
+use super::files::streamed;
 use super::pagination::{accounts_link, accounts_position};
-use super::problems::{ReadErrors, WriteErrors};
+use super::problems::{DownloadErrors, ReadErrors, WriteErrors};
 use super::scoped::{provider_of, scoped_id};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
@@ -500,4 +501,28 @@ pub async fn get_report_run(
     let id = scoped_id("id", &id)?;
     let run = service::get_run(&state.providers, principal, &id).await?;
     Ok(Json(run.into()))
+}
+
+/// A succeeded run's file (CSV), streamed from helodata's download link as it arrives; 409
+/// while the run has none. The link itself is never shown, and the gateway follows it only
+/// on helodata's hosts.
+#[utoipa::path(get, path = "/report-runs/{id}/download",
+    extensions(("x-audit" = json!({"operation": "report_runs.download", "resource": "report_run", "account": "path_id_prefix", "ids": "path_id"}))),
+    tag = "billing",
+    params(("id" = ScopedIdText, Path, description = "`<account>:run_…`", example = "helodata:run_01HX2K3PQ4M5")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The run's file.", content_type = "text/csv", body = String,
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"….csv\"`"))),
+        DownloadErrors,
+    ))]
+pub async fn download_report_run(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let principal = caller.require(Scope::Read)?;
+    let id = scoped_id("id", &id)?;
+    let file = service::run_file(&state.providers, principal, &id).await?;
+    Ok(streamed(file))
 }

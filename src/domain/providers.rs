@@ -147,6 +147,8 @@ pub enum Capability {
     RunReport,
     /// `GET /v1/report-runs/{id}`.
     GetReportRun,
+    /// `GET /v1/report-runs/{id}/download`.
+    DownloadReportRun,
 }
 
 impl Capability {
@@ -210,6 +212,7 @@ impl Capability {
             Capability::DeleteReport => "reports.delete",
             Capability::RunReport => "reports.run",
             Capability::GetReportRun => "report_runs.get",
+            Capability::DownloadReportRun => "report_runs.download",
         }
     }
 }

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 
 use super::{ItemPage, ProviderError};
+use crate::domain::download::Download;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::reports::{NewReport, Report, ReportKind, ReportPatch, ReportRun};
 
@@ -53,4 +54,7 @@ pub trait ReportsAdapter: Send + Sync {
 
     /// One run.
     async fn get_report_run(&self, upstream_id: &str) -> Result<ReportRun, ProviderError>;
+
+    /// A succeeded run's file, streamed.
+    async fn report_file(&self, upstream_id: &str) -> Result<Download, ProviderError>;
 }

@@ -4,6 +4,7 @@
 use super::listing::{ListCursor, merged_page};
 use super::{UnknownAccount, resolve_account, select_capable};
 use crate::domain::api_keys::Principal;
+use crate::domain::download::Download;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::pagination::Page;
 use crate::domain::proxy_users::ProxyUserId;
@@ -136,6 +137,19 @@ pub async fn get_run(
     let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
     reports_of(account, Capability::GetReportRun)?
         .get_report_run(&id.upstream)
+        .await
+        .map_err(|e| ServiceError::provider(&account.name, e))
+}
+
+/// A succeeded run's file, as it arrives.
+pub async fn run_file(
+    registry: &Registry,
+    principal: &Principal,
+    id: &ProxyUserId,
+) -> Result<Download, ServiceError> {
+    let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
+    reports_of(account, Capability::DownloadReportRun)?
+        .report_file(&id.upstream)
         .await
         .map_err(|e| ServiceError::provider(&account.name, e))
 }

@@ -200,6 +200,11 @@ impl UpstreamClient {
         &self.account
     }
 
+    /// The base URL calls are made under (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// The breaker's current state.
     pub fn breaker_state(&self) -> BreakerState {
         self.breaker.state()

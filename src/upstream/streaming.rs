@@ -94,7 +94,13 @@ impl UpstreamClient {
                 detail: "client closed".into(),
             });
         };
-        let url = format!("{}{}", self.base_url, request.path);
+        // An absolute URL is a file the provider handed out (a pre-signed link), fetched as
+        // given; anything else is a path under the account's base URL.
+        let url = if request.path.starts_with("https://") || request.path.starts_with("http://") {
+            request.path.clone()
+        } else {
+            format!("{}{}", self.base_url, request.path)
+        };
         let mut builder = self
             .http
             .request(request.method.clone(), &url)

@@ -86,6 +86,30 @@ impl Client {
         }
     }
 
+    /// A file at a URL helodata handed out (a pre-signed link): fetched without the bearer
+    /// token, which must never leave for another host.
+    pub async fn download_link(
+        &self,
+        url: &str,
+    ) -> Result<(HeaderMap, ByteStream), UpstreamFailure> {
+        match self
+            .http
+            .send_streaming(&UpstreamRequest::get(url))
+            .await
+            .map_err(|e| self.redact(classify_transport(&e)))?
+        {
+            Streamed::Body { headers, body, .. } => Ok((headers, body)),
+            Streamed::Answer(response) => {
+                Err(self.redact(classify(response.status, &response.headers, &response.body)))
+            }
+        }
+    }
+
+    /// The account's API base URL.
+    pub fn base_url(&self) -> &str {
+        self.http.base_url()
+    }
+
     /// The request with the bearer token.
     fn authorize(&self, mut request: UpstreamRequest) -> Result<UpstreamRequest, UpstreamFailure> {
         let mut bearer =

@@ -123,6 +123,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::DeleteReport,
     Capability::RunReport,
     Capability::GetReportRun,
+    Capability::DownloadReportRun,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest

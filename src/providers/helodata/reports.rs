@@ -7,10 +7,12 @@
 
 use async_trait::async_trait;
 use reqwest::Method;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use serde_json::{Map, Value, json};
 
 use super::client::require_json;
 use super::{HelodataAdapter, map, write_key};
+use crate::domain::download::Download;
 use crate::domain::idempotency::WriteContext;
 use crate::domain::products::Product;
 use crate::domain::proxy_users::ProxyUserId;
@@ -392,14 +394,87 @@ impl ReportsAdapter for HelodataAdapter {
     }
 
     async fn get_report_run(&self, id: &str) -> Result<ReportRun, ProviderError> {
+        Ok(run(self.account(), &self.raw_run(id).await?))
+    }
+
+    async fn report_file(&self, id: &str) -> Result<Download, ProviderError> {
+        let raw = self.raw_run(id).await?;
+        let shown = run(self.account(), &raw);
+        let link = raw.get("download_url").and_then(Value::as_str);
+        let Some(link) = link.filter(|_| shown.status == RunStatus::Succeeded) else {
+            return Err(ProviderError::Conflict {
+                field: None,
+                message: format!(
+                    "the run has no file to download (status {})",
+                    shown.status.as_str()
+                ),
+            });
+        };
+        if let Some(expired) = shown
+            .download_expires_at
+            .filter(|e| *e <= time::OffsetDateTime::now_utc())
+        {
+            return Err(ProviderError::Conflict {
+                field: None,
+                message: format!(
+                    "the run's file could be downloaded until {}; run the report again",
+                    map::format_time(expired)
+                ),
+            });
+        }
+        if !trusted_link(link, self.client.base_url()) {
+            return Err(ProviderError::Upstream(super::client::malformed(
+                200,
+                None,
+                "the run's download URL is not on helodata's API host or reports.helodata.com",
+            )));
+        }
+        let (headers, body) = self.client.download_link(link).await?;
+        let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        let filename = reqwest::Url::parse(link)
+            .ok()
+            .and_then(|u| u.path_segments()?.next_back().map(str::to_string))
+            .filter(|n| {
+                !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            })
+            .unwrap_or_else(|| format!("{id}.csv"));
+        Ok(Download {
+            content_type: header(CONTENT_TYPE).unwrap_or("text/csv").to_string(),
+            content_length: header(CONTENT_LENGTH).and_then(|l| l.parse().ok()),
+            filename,
+            body,
+        })
+    }
+}
+
+impl HelodataAdapter {
+    /// `GET /reports/runs/{id}` as helodata answers it (download URL included).
+    async fn raw_run(&self, id: &str) -> Result<Value, ProviderError> {
         self.check_report_id(id, "run_")?;
         let answer = self
             .client
             .get(&format!("/reports/runs/{id}"), &[])
             .await
             .map_err(|f| self.on_report(id, "run_", f))?;
-        Ok(run(self.account(), &require_json(answer)?))
+        Ok(require_json(answer)?)
     }
+}
+
+/// Whether a download link may be fetched: on the account's API origin (same scheme, host and
+/// port; the simulator serves files there), or on `https://reports.helodata.com`, where
+/// helodata's links point. Any other host could be anything: the gateway does not follow it.
+pub fn trusted_link(link: &str, base_url: &str) -> bool {
+    let (Ok(link), Ok(base)) = (reqwest::Url::parse(link), reqwest::Url::parse(base_url)) else {
+        return false;
+    };
+    let same_origin = link.scheme() == base.scheme()
+        && link.host_str() == base.host_str()
+        && link.port_or_known_default() == base.port_or_known_default();
+    let helodata_files =
+        link.scheme() == "https" && link.host_str() == Some("reports.helodata.com");
+    (same_origin || helodata_files) && link.username().is_empty()
 }
 
 #[cfg(test)]
@@ -455,6 +530,33 @@ mod tests {
         let mut r = new_report();
         r.name = "weekly/traffic".into();
         assert_eq!(field(r), "name");
+    }
+
+    #[test]
+    fn only_links_on_the_api_origin_or_helodatas_file_host_are_followed() {
+        let base = "http://127.0.0.1:4100/v1";
+        assert!(trusted_link(
+            "http://127.0.0.1:4100/report-files/run_1/a.csv?sig=x",
+            base
+        ));
+        assert!(trusted_link(
+            "https://reports.helodata.com/runs/run_1/a.csv",
+            base
+        ));
+        assert!(!trusted_link(
+            "http://127.0.0.1:4101/report-files/run_1/a.csv",
+            base
+        ));
+        assert!(!trusted_link(
+            "http://reports.helodata.com/runs/run_1/a.csv",
+            base
+        ));
+        assert!(!trusted_link(
+            "https://169.254.169.254/latest/meta-data",
+            base
+        ));
+        assert!(!trusted_link("https://u:p@reports.helodata.com/x", base));
+        assert!(!trusted_link("not a url", base));
     }
 
     #[test]

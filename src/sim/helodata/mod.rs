@@ -45,6 +45,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State as AxumState;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 pub use auth::{
@@ -314,8 +315,33 @@ pub fn router(opts: &SimOptions) -> Router {
             sim.clone(),
             auth::middleware,
         ))
-        .with_state(sim);
-    Router::new().nest("/v1", api)
+        .with_state(sim.clone());
+    Router::new().nest("/v1", api).route(
+        "/report-files/{run}/{file}",
+        axum::routing::get(report_file).with_state(sim),
+    )
+}
+
+/// A run's file at its pre-signed URL: no bearer token, the signature in `sig`.
+async fn report_file(
+    AxumState(sim): AxumState<Arc<Sim>>,
+    axum::extract::Path((run, file)): axum::extract::Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let now_ms = clock::now_ms();
+    let mut st = sim.lock();
+    st.advance(now_ms);
+    let sig = query.get("sig").map(String::as_str).unwrap_or_default();
+    match reports::file(
+        &mut st,
+        &run,
+        &file,
+        sig,
+        i64::try_from(now_ms / 1000).unwrap_or(0),
+    ) {
+        Some(csv) => ([(axum::http::header::CONTENT_TYPE, "text/csv")], csv).into_response(),
+        None => (axum::http::StatusCode::FORBIDDEN, "the link is not valid").into_response(),
+    }
 }
 
 /// Unknown paths: a bare 404 that the middleware renders in helodata's error shape.

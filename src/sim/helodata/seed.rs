@@ -519,6 +519,8 @@ fn seed_reports(st: &mut State, now: i64) {
                 download_expires_at: None,
                 ready_at_ms: ms(at + 40),
                 file_name: name.into(),
+                origin: None,
+                signature: st.rng.id("sig", ms(at)),
             };
             run.complete(at + 40);
             st.runs.insert(run.id.clone(), run);

@@ -87,6 +87,62 @@ async fn a_report_is_created_run_changed_and_deleted_and_its_secret_never_shown(
         done["provider_data"].get("download_url").is_none(),
         "a pre-signed URL is not shown"
     );
+    // The file, streamed from the pre-signed link (no bearer token sent there), equal to what
+    // the link serves directly.
+    let response = app
+        .admin(Method::GET, &format!("/v1/report-runs/{run_id}/download"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/csv");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"weekly-traffic.csv\""
+    );
+    let csv = response.text().await.unwrap();
+    assert!(csv.starts_with("report,run,type,day,bytes\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 8);
+    let run_upstream = run_id.split_once(':').unwrap().1.to_string();
+    let link = upstream_get(
+        &app,
+        "helodata",
+        &format!("/reports/runs/{run_upstream}"),
+        &[],
+    )
+    .await["download_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let direct = crate::support::http_client()
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv, direct);
+    // A run without a file yet is a conflict, not a download.
+    let (status, again) = send_keyed(
+        &app,
+        Method::POST,
+        &format!("/v1/reports/{id}/run"),
+        "rep-1-run-2",
+        None,
+    )
+    .await;
+    assert_eq!(status, 202);
+    let pending = again["id"].as_str().unwrap();
+    let (status, p) = send_keyed(
+        &app,
+        Method::GET,
+        &format!("/v1/report-runs/{pending}/download"),
+        "-",
+        None,
+    )
+    .await;
+    assert_eq!((status, p["code"].as_str()), (409, Some("conflict")), "{p}");
 
     let (status, changed) = send_keyed(
         &app,
@@ -102,7 +158,15 @@ async fn a_report_is_created_run_changed_and_deleted_and_its_secret_never_shown(
     let (status, read) =
         send_keyed(&app, Method::GET, &format!("/v1/reports/{id}"), "-", None).await;
     assert_eq!(status, 200);
-    assert_eq!(read["recent_runs"][0]["id"], run_id.as_str());
+    // Newest first: the run still going, then the one that succeeded.
+    let runs: Vec<&str> = read["recent_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1], run_id.as_str());
 
     let (status, _) = send_keyed(
         &app,
@@ -129,7 +193,7 @@ async fn a_report_is_created_run_changed_and_deleted_and_its_secret_never_shown(
         .into_iter()
         .filter(|c| c.path.starts_with("/v1/reports") && c.method != "GET")
         .collect();
-    assert_eq!(writes.len(), 4, "{writes:?}");
+    assert_eq!(writes.len(), 5, "{writes:?}");
     assert!(writes.iter().all(|c| {
         c.headers["idempotency-key"]
             .as_str()
@@ -246,6 +310,12 @@ async fn bad_reports_are_refused_by_field_and_911_has_none() {
             None,
             "report_runs.get",
         ),
+        (
+            Method::GET,
+            "/v1/report-runs/911proxy:run_1/download",
+            None,
+            "report_runs.download",
+        ),
     ];
     for (i, (method, path, body, operation)) in checks.into_iter().enumerate() {
         let mut request = app
@@ -263,4 +333,27 @@ async fn bad_reports_are_refused_by_field_and_911_has_none() {
         assert!(p["detail"].as_str().unwrap().contains(operation), "{p}");
     }
     assert!(sims.calls("911proxy").is_empty());
+
+    // A seeded run's link expired days ago: a conflict naming when, and no fetch.
+    let seeded = upstream_get(&app, "helodata", "/reports", &[]).await;
+    let old_run = seeded["data"][0]["recent_runs"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, p) = send_keyed(
+        &app,
+        Method::GET,
+        &format!("/v1/report-runs/helodata:{old_run}/download"),
+        "-",
+        None,
+    )
+    .await;
+    assert_eq!((status, p["code"].as_str()), (409, Some("conflict")), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could be downloaded until"),
+        "{p}"
+    );
 }

@@ -196,11 +196,33 @@ async fn reports_are_created_from_the_documented_example_and_run() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     let done = sim.get(&format!("/reports/runs/{run_id}")).await;
     assert_eq!(done.body["status"], "succeeded");
+    // A pre-signed link at the host the run was asked at; it serves the CSV without a token.
+    let link = done.body["download_url"]
+        .as_str()
+        .expect("download_url")
+        .to_string();
     assert!(
-        done.body["download_url"]
-            .as_str()
-            .is_some_and(|u| u.starts_with("https://") && u.ends_with(".csv"))
+        link.contains("/report-files/") && link.contains(".csv?sig="),
+        "{link}"
     );
+    let file = crate::support::http_client()
+        .get(&link)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 200);
+    assert!(
+        file.text()
+            .await
+            .unwrap()
+            .starts_with("report,run,type,day,bytes\n")
+    );
+    let forged = crate::support::http_client()
+        .get(link.replace("sig=", "sig=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "a wrong signature is refused");
     assert!(is_rfc3339_utc(&done.body["completed_at"]));
     let listed = sim.get("/reports").await;
     assert_eq!(listed.data().len(), 3);

@@ -257,7 +257,7 @@ async fn an_ambiguous_911_retry_answers_409_naming_what_was_checked_and_buys_not
     let body = nine11_order(3);
     let (status, _) = problem(post_order(&app, Some("twin"), &body).await).await;
     assert_eq!(status, 502);
-    // Someone else buys the same package meanwhile (straight at 911, as another tool would).
+    // Someone else buys the same package meanwhile (another key: to the gateway, a stranger).
     let twin = post_order(&app, Some("other-buyer"), &body).await;
     assert_eq!(twin.status(), 201);
     let count = upstream_orders(&app, "911proxy").await.len();

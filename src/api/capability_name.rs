@@ -186,6 +186,9 @@ pub enum CapabilityName {
     /// `GET /v1/report-runs/{id}/download`.
     #[serde(rename = "report_runs.download")]
     DownloadReportRun,
+    /// `POST /v1/providers/{name}/passthrough`.
+    #[serde(rename = "providers.passthrough")]
+    Passthrough,
 }
 
 impl From<Capability> for CapabilityName {
@@ -249,6 +252,7 @@ impl From<Capability> for CapabilityName {
             Capability::RunReport => CapabilityName::RunReport,
             Capability::GetReportRun => CapabilityName::GetReportRun,
             Capability::DownloadReportRun => CapabilityName::DownloadReportRun,
+            Capability::Passthrough => CapabilityName::Passthrough,
         }
     }
 }

@@ -88,6 +88,16 @@ impl From<ProviderKind> for ProviderName {
     }
 }
 
+impl ProviderName {
+    /// The registered provider published as `name`, if any (a stored record names its
+    /// provider as text).
+    pub fn named(name: &str) -> Option<ProviderName> {
+        crate::services::providers::kinds()
+            .find(|kind| kind.as_str() == name)
+            .map(ProviderName::from)
+    }
+}
+
 impl utoipa::PartialSchema for ProviderName {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
@@ -523,6 +533,7 @@ mod tests {
             Capability::ReplaceStaticIp,
             Capability::PaymentMethods,
             Capability::Promotions,
+            Capability::Passthrough,
         ];
         for c in capabilities {
             assert_eq!(

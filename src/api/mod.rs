@@ -18,6 +18,7 @@ pub mod openapi;
 mod orders;
 pub mod packages;
 pub mod pagination;
+mod passthrough;
 mod payments;
 pub mod problems;
 pub mod providers;
@@ -53,6 +54,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api_keys::get_api_key, api_keys::revoke_api_key))
         .routes(routes!(providers::list_providers))
         .routes(routes!(providers::provider_health))
+        .routes(routes!(passthrough::passthrough))
         .routes(routes!(
             proxy_users::list_proxy_users,
             proxy_users::create_proxy_user

@@ -26,6 +26,7 @@ use crate::http::error::{ErrorCode, Problem, UpstreamProblem};
         super::common::ApiKeyIdText,
         super::common::AuditEventIdText,
         super::proxy_users::Include,
+        super::proxy_users::GetInclude,
     )),
     modifiers(&BearerAuth),
     tags(

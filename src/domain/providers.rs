@@ -149,6 +149,8 @@ pub enum Capability {
     GetReportRun,
     /// `GET /v1/report-runs/{id}/download`.
     DownloadReportRun,
+    /// `POST /v1/providers/{name}/passthrough`.
+    Passthrough,
 }
 
 impl Capability {
@@ -213,6 +215,7 @@ impl Capability {
             Capability::RunReport => "reports.run",
             Capability::GetReportRun => "report_runs.get",
             Capability::DownloadReportRun => "report_runs.download",
+            Capability::Passthrough => "providers.passthrough",
         }
     }
 }

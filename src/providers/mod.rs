@@ -6,6 +6,7 @@
 pub mod error;
 pub mod helodata;
 pub mod nine11;
+pub mod passthrough;
 pub mod registry;
 pub mod reports;
 
@@ -13,6 +14,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 pub use error::{FailureKind, ProviderError, UpstreamFailure};
+pub use passthrough::PassthroughAdapter;
 pub use reports::ReportsAdapter;
 
 pub use crate::domain::idempotency::WriteContext;
@@ -429,6 +431,11 @@ pub trait ProviderAdapter: Send + Sync {
 
     /// The account's reports, when the provider has them (see `reports.rs`).
     fn reports(&self) -> Option<&dyn ReportsAdapter> {
+        None
+    }
+
+    /// Direct calls to the account's API, when the provider allows them (see `passthrough.rs`).
+    fn passthrough(&self) -> Option<&dyn PassthroughAdapter> {
         None
     }
 

@@ -22,6 +22,15 @@ pub enum ServiceError {
     /// The caller's key may not do this.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
+    /// Well-formed input the gateway never lets through (a passthrough path under a credential
+    /// endpoint); `field` names it.
+    #[error("{field}: {message}")]
+    Forbidden {
+        /// The input that is refused.
+        field: String,
+        /// Why, for humans.
+        message: String,
+    },
     /// A provider account's adapter failed.
     #[error("account '{account}': {source}")]
     Provider {

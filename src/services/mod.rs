@@ -15,6 +15,7 @@ pub mod listing;
 pub mod locations;
 pub mod orders;
 pub mod packages;
+pub mod passthrough;
 pub mod payments;
 pub mod providers;
 pub mod proxy_users;
@@ -22,6 +23,7 @@ pub mod reports;
 pub mod sessions;
 pub mod static_ips;
 pub mod subscriptions;
+pub mod tombstones;
 pub mod usage;
 pub mod whitelist;
 

@@ -222,21 +222,6 @@ pub async fn rotate_password(
         .map_err(|e| ServiceError::provider(&account.name, e))
 }
 
-/// Deletes a proxy user.
-pub async fn delete(
-    registry: &Registry,
-    principal: &Principal,
-    id: &ProxyUserId,
-    ctx: &WriteContext,
-) -> Result<(), ServiceError> {
-    let account = resolve_account(registry, principal, &id.account, UnknownAccount::NotFound)?;
-    match account.adapter.delete_proxy_user(&id.upstream, ctx).await {
-        // A resumed delete whose user is gone: the earlier attempt deleted it.
-        Err(crate::providers::ProviderError::NotFound(_)) if ctx.resumed() => Ok(()),
-        other => other.map_err(|e| ServiceError::provider(&account.name, e)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

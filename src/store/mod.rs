@@ -1,4 +1,5 @@
-//! Persistence beside the request path: API keys, idempotency records and audit events. One
+//! Persistence beside the request path: API keys, idempotency records, audit events and the
+//! tombstones of deleted proxy users. One
 //! trait per concern, one implementation per database ([`postgres`], [`sqlite`]), chosen from
 //! the URL scheme; one conformance suite (tests/it/store_conformance.rs) proves both behave the
 //! same.
@@ -19,6 +20,8 @@ use crate::domain::audit::{
     NewAuditEvent, SealRun,
 };
 use crate::domain::idempotency::{Begin, BeginRequest, StoredResponse};
+use crate::domain::proxy_users::ProxyUserId;
+use crate::domain::tombstones::{ListedTombstone, Tombstone, TombstoneFilter};
 
 /// Why a store call failed, in the terms the HTTP layer needs.
 #[derive(Debug, thiserror::Error)]
@@ -189,6 +192,23 @@ pub trait AuditStore: Send + Sync {
     async fn owns_audit_log(&self, role: &str) -> Result<bool, StoreError>;
 }
 
+/// The tombstones of deleted proxy users: written once per delete, never changed.
+#[async_trait]
+pub trait TombstoneStore: Send + Sync {
+    /// Keeps `tombstone` under `cause` (the delete that wrote it); recording the same cause
+    /// again (a resumed delete) keeps the first and answers `false`.
+    async fn record(&self, cause: &str, tombstone: &Tombstone) -> Result<bool, StoreError>;
+    /// The newest tombstone of `id`, if the gateway ever deleted it.
+    async fn latest(&self, id: &ProxyUserId) -> Result<Option<Tombstone>, StoreError>;
+    /// Up to `limit` tombstones passing `filter`, newest first, older than `before` (a seq).
+    async fn list(
+        &self,
+        filter: &TombstoneFilter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<ListedTombstone>, StoreError>;
+}
+
 /// Lifecycle of the database itself.
 #[async_trait]
 pub trait StoreAdmin: Send + Sync {
@@ -215,12 +235,16 @@ pub struct Store {
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// The audit log.
     pub audit: Arc<dyn AuditStore>,
+    /// Tombstones of deleted proxy users.
+    pub tombstones: Arc<dyn TombstoneStore>,
     /// Migrations and health.
     pub admin: Arc<dyn StoreAdmin>,
 }
 
 impl Store {
-    fn from_backend<T: ApiKeyStore + IdempotencyStore + AuditStore + StoreAdmin + 'static>(
+    fn from_backend<
+        T: ApiKeyStore + IdempotencyStore + AuditStore + TombstoneStore + StoreAdmin + 'static,
+    >(
         backend: T,
     ) -> Store {
         let backend = Arc::new(backend);
@@ -228,6 +252,7 @@ impl Store {
             api_keys: backend.clone(),
             idempotency: backend.clone(),
             audit: backend.clone(),
+            tombstones: backend.clone(),
             admin: backend,
         }
     }
@@ -291,6 +316,26 @@ impl KeyColumns {
             revoked_at: self.revoked_at,
         })
     }
+}
+
+/// A stored tombstone snapshot back; a damaged one is a store failure naming the row.
+pub(crate) fn tombstone_from_text(seq: i64, snapshot: &str) -> Result<Tombstone, StoreError> {
+    serde_json::from_str(snapshot)
+        .map_err(|e| e.to_string())
+        .and_then(Tombstone::from_json)
+        .map_err(|e| StoreError::Other(format!("stored tombstone {seq}: {e}")))
+}
+
+/// A tombstone's product names as the stores keep them (a JSON list).
+pub(crate) fn tombstone_products(tombstone: &Tombstone) -> String {
+    serde_json::Value::from(
+        tombstone
+            .products
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
 }
 
 /// Reads a stored 32-byte hash.

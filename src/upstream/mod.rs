@@ -38,6 +38,9 @@ pub struct UpstreamRequest {
     pub headers: HeaderMap,
     /// Whether the call may be repeated.
     pub retry: RetryMode,
+    /// The operation's metric label in place of one derived from the path: for paths the
+    /// gateway does not choose (passthrough), whose words would make labels unbounded.
+    pub label: Option<&'static str>,
 }
 
 impl UpstreamRequest {
@@ -50,6 +53,7 @@ impl UpstreamRequest {
             json: None,
             headers: HeaderMap::new(),
             retry: RetryMode::Safe,
+            label: None,
         }
     }
 
@@ -62,6 +66,7 @@ impl UpstreamRequest {
             json,
             headers: HeaderMap::new(),
             retry: RetryMode::Never,
+            label: None,
         }
     }
 
@@ -76,6 +81,12 @@ impl UpstreamRequest {
         if let Ok(value) = HeaderValue::from_str(value) {
             self.headers.insert(name, value);
         }
+        self
+    }
+
+    /// Labels the call's metrics `label` instead of its path's words.
+    pub fn labelled(mut self, label: &'static str) -> Self {
+        self.label = Some(label);
         self
     }
 
@@ -223,7 +234,10 @@ impl UpstreamClient {
     ) -> Result<UpstreamResponse, TransportError> {
         let mut delays = self.policy.backoff();
         let mut attempts = 0u32;
-        let operation = metrics::operation(&request.method, &request.path);
+        let operation = match request.label {
+            Some(label) => metrics::operation(&request.method, label),
+            None => metrics::operation(&request.method, &request.path),
+        };
         let labels = UpstreamLabels {
             account: &self.account,
             provider: self.provider,

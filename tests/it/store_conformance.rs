@@ -817,3 +817,4 @@ async fn an_unmigrated_database_is_not_ready() {
 }
 
 mod audit;
+mod tombstones;

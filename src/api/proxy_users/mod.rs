@@ -15,18 +15,21 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::common::{AccountName, CursorText, ProxyUserIdText, RequestedProduct, StatusName};
-use super::pagination::accounts_link;
+use super::common::{AccountName, CursorText, ProxyUserIdText, RequestedProduct};
+use super::pagination::link_header;
 use super::problems::{ReadErrors, WriteErrors};
 use crate::domain::api_keys::Scope;
 use crate::domain::idempotency::WriteContext;
-use crate::domain::pagination::{Cursor, page_limit};
-use crate::domain::proxy_users::{ProxyUserFilter, ProxyUserId, ProxyUserPatch};
+use crate::domain::pagination::{Cursor, Page, page_limit};
+use crate::domain::products::Product;
+use crate::domain::proxy_users::{ProxyUserFilter, ProxyUserId, ProxyUserPatch, ProxyUserStatus};
+use crate::domain::tombstones::TombstoneFilter;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
 use crate::http::state::AppState;
 use crate::services::proxy_users::{self as service, ListCursor};
+use crate::services::tombstones::{self, Found, TombstoneCursor};
 
 /// Filters and paging of the listing.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -39,8 +42,9 @@ pub struct ListParams {
     pub account: Vec<String>,
     /// Only users with this product.
     pub product: Option<RequestedProduct>,
-    /// Only users in this status.
-    pub status: Option<StatusName>,
+    /// Only users in this state; `deleted` lists the tombstones of users the gateway deleted
+    /// (newest first; their own cursor).
+    pub status: Option<ProxyUserState>,
     /// Only users whose label contains this text (case-insensitive); empty matches all.
     #[param(max_length = 256)]
     pub label_contains: Option<String>,
@@ -69,13 +73,26 @@ pub enum Include {
     Password,
 }
 
-/// `?include=password` on a single read.
+/// What a single read may include: `password`, `deleted`, or both (repeat the parameter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GetInclude {
+    /// The password (needs the `secrets:read` scope).
+    Password,
+    /// A user the gateway deleted: its tombstone, with `status: deleted`.
+    Deleted,
+}
+
+/// `?include=password` and `?include=deleted` on a single read.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GetParams {
-    /// `password` to include the password (needs the `secrets:read` scope).
-    pub include: Option<Include>,
+    /// `password` to include the password (needs the `secrets:read` scope); `deleted` to
+    /// answer with the tombstone of a user the gateway deleted instead of 404.
+    #[serde(default)]
+    #[param(explode = true, style = Form)]
+    pub include: Vec<GetInclude>,
 }
 
 /// Whether a read asked for passwords and may see them (`include=password` needs
@@ -116,11 +133,6 @@ pub async fn list_proxy_users(
     let with_password = wants_password(&caller, params.include)?;
     let limit = page_limit(params.limit)
         .map_err(|e| ApiError::invalid_argument("limit", format!("limit {e}")))?;
-    let cursor = params
-        .cursor
-        .as_deref()
-        .map(ListCursor::decode_public)
-        .transpose()?;
     for (field, value) in [
         ("label_contains", &params.label_contains),
         ("username_prefix", &params.username_prefix),
@@ -135,11 +147,55 @@ pub async fn list_proxy_users(
             ));
         }
     }
+    let label_contains = params.label_contains.clone().filter(|s| !s.is_empty());
+    let username_prefix = params.username_prefix.clone().filter(|s| !s.is_empty());
+    let link = |page_next: Option<&Cursor>| list_link(&params, page_next, limit);
+    if params.status == Some(ProxyUserState::Deleted) {
+        let cursor = params
+            .cursor
+            .as_deref()
+            .map(TombstoneCursor::decode_public)
+            .transpose()?;
+        let filter = TombstoneFilter {
+            accounts: Vec::new(),
+            product: params.product.map(Into::into),
+            label_contains,
+            username_prefix,
+        };
+        let page = tombstones::list(
+            &state.providers,
+            state.store.tombstones.as_ref(),
+            principal,
+            &params.account,
+            filter,
+            cursor,
+            limit,
+        )
+        .await?;
+        let body = ProxyUserList {
+            next_cursor: page.next.as_ref().map(Cursor::encode),
+            data: page
+                .items
+                .into_iter()
+                .map(ProxyUserView::from_tombstone)
+                .collect::<Result<_, _>>()?,
+        };
+        return Ok((link(page.next.as_ref()), Json(body)).into_response());
+    }
+    let cursor = params
+        .cursor
+        .as_deref()
+        .map(ListCursor::decode_public)
+        .transpose()?;
     let filter = ProxyUserFilter {
         product: params.product.map(Into::into),
-        status: params.status.map(Into::into),
-        label_contains: params.label_contains.filter(|s| !s.is_empty()),
-        username_prefix: params.username_prefix.filter(|s| !s.is_empty()),
+        status: match params.status {
+            Some(ProxyUserState::Enabled) => Some(ProxyUserStatus::Enabled),
+            Some(ProxyUserState::Disabled) => Some(ProxyUserStatus::Disabled),
+            Some(ProxyUserState::Deleted) | None => None,
+        },
+        label_contains,
+        username_prefix,
     };
     let page = service::list(
         &state.providers,
@@ -150,7 +206,7 @@ pub async fn list_proxy_users(
         limit,
     )
     .await?;
-    let headers = accounts_link("/v1/proxy-users", &page, limit, &params.account);
+    let headers = link(page.next.as_ref());
     let body = ProxyUserList {
         next_cursor: page.next.as_ref().map(Cursor::encode),
         data: page
@@ -160,6 +216,44 @@ pub async fn list_proxy_users(
             .collect(),
     };
     Ok((headers, Json(body)).into_response())
+}
+
+/// The `Link` to the next page, repeating every filter: the cursor is only valid with them.
+fn list_link(params: &ListParams, next: Option<&Cursor>, limit: u32) -> HeaderMap {
+    let mut keep: Vec<(&str, &str)> = params
+        .account
+        .iter()
+        .map(|a| ("account", a.as_str()))
+        .collect();
+    if let Some(product) = params.product {
+        keep.push(("product", Product::from(product).as_str()));
+    }
+    if let Some(status) = params.status {
+        keep.push((
+            "status",
+            match status {
+                ProxyUserState::Enabled => "enabled",
+                ProxyUserState::Disabled => "disabled",
+                ProxyUserState::Deleted => "deleted",
+            },
+        ));
+    }
+    for (name, value) in [
+        ("label_contains", &params.label_contains),
+        ("username_prefix", &params.username_prefix),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            keep.push((name, value));
+        }
+    }
+    if params.include == Some(Include::Password) {
+        keep.push(("include", "password"));
+    }
+    let page = Page::<()> {
+        items: Vec::new(),
+        next: next.cloned(),
+    };
+    link_header("/v1/proxy-users", &page, limit, &keep)
 }
 
 fn parse_id(id: &str) -> Result<ProxyUserId, ApiError> {
@@ -181,10 +275,29 @@ pub async fn get_proxy_user(
     ApiQuery(params): ApiQuery<GetParams>,
 ) -> Result<Json<ProxyUserView>, ApiError> {
     let principal = caller.require(Scope::Read)?;
-    let with_password = wants_password(&caller, params.include)?;
+    let with_password = wants_password(
+        &caller,
+        params
+            .include
+            .contains(&GetInclude::Password)
+            .then_some(Include::Password),
+    )?;
     let id = parse_id(&id)?;
-    let user = service::get(&state.providers, principal, &id).await?;
-    Ok(Json(ProxyUserView::from_domain(user, with_password)))
+    if !params.include.contains(&GetInclude::Deleted) {
+        let user = service::get(&state.providers, principal, &id).await?;
+        return Ok(Json(ProxyUserView::from_domain(user, with_password)));
+    }
+    let found = tombstones::get_including_deleted(
+        &state.providers,
+        state.store.tombstones.as_ref(),
+        principal,
+        &id,
+    )
+    .await?;
+    Ok(Json(match found {
+        Found::Live(user) => ProxyUserView::from_domain(user, with_password),
+        Found::Deleted(tombstone) => ProxyUserView::from_tombstone(tombstone)?,
+    }))
 }
 
 /// Creates a proxy user; the response carries its password, once.
@@ -321,7 +434,8 @@ pub async fn rotate_password(
     }))
 }
 
-/// Deletes a proxy user (irreversible at both providers).
+/// Deletes a proxy user (irreversible at both providers); the gateway keeps its last snapshot,
+/// its tombstone (`?include=deleted`, `?status=deleted`).
 #[utoipa::path(delete, path = "/proxy-users/{id}",
     extensions(("x-audit" = json!({"operation": "proxy_users.delete", "resource": "proxy_user", "account": "path_id_prefix", "ids": "path_id"}))),
     tag = "proxy-users",
@@ -336,6 +450,13 @@ pub async fn delete_proxy_user(
 ) -> Result<StatusCode, ApiError> {
     let principal = caller.require(Scope::Write)?;
     let id = parse_id(&id)?;
-    service::delete(&state.providers, principal, &id, &ctx).await?;
+    tombstones::delete(
+        &state.providers,
+        state.store.tombstones.as_ref(),
+        principal,
+        &id,
+        &ctx,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,10 @@ use crate::api::common::{
     AccountName, ProductName, ProviderName, ProxyUserIdText, RequestedProduct, StatusName, present,
     whole_double_option, whole_option, whole_present,
 };
-use crate::domain::proxy_users::{Change, CreatedProxyUser, NewProxyUser, ProxyUser};
+use crate::domain::proxy_users::{
+    Change, CreatedProxyUser, NewProxyUser, ProxyUser, ProxyUserStatus,
+};
+use crate::domain::tombstones::Tombstone;
 use crate::http::error::ApiError;
 
 /// A proxy user, normalized: bytes, UTC, closed enums.
@@ -39,8 +42,9 @@ pub struct ProxyUserView {
     pub label: Option<String>,
     /// Products it can use.
     pub products: Vec<ProductName>,
-    /// `enabled` or `disabled`.
-    pub status: StatusName,
+    /// `enabled` or `disabled`; `deleted` for a user the gateway deleted (read with
+    /// `?include=deleted` or listed with `?status=deleted`).
+    pub status: ProxyUserState,
     /// Traffic cap in bytes (911 GB × 1024³); `null` is unlimited or not offered by the provider.
     #[schema(example = 5368709120u64)]
     pub traffic_limit_bytes: Option<u64>,
@@ -63,6 +67,38 @@ pub struct ProxyUserView {
     /// `created_at`) is in every read from then on.
     #[schema(value_type = Object)]
     pub provider_data: std::sync::Arc<serde_json::Value>,
+    /// When the gateway deleted it (only on a deleted user).
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub deleted_at: Option<OffsetDateTime>,
+    /// The id of the API key that deleted it (only on a deleted user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "key_01JDQ6Z8M9W3V7Y2K1T0R5N4PX")]
+    pub deleted_by: Option<String>,
+}
+
+/// A proxy user's state as reads show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyUserState {
+    /// May use the proxies.
+    Enabled,
+    /// Refused by the provider's gateway.
+    Disabled,
+    /// Deleted through the gateway; what is shown is its last snapshot (its tombstone).
+    Deleted,
+}
+
+impl From<ProxyUserStatus> for ProxyUserState {
+    fn from(s: ProxyUserStatus) -> Self {
+        match s {
+            ProxyUserStatus::Enabled => ProxyUserState::Enabled,
+            ProxyUserStatus::Disabled => ProxyUserState::Disabled,
+        }
+    }
 }
 
 impl ProxyUserView {
@@ -86,7 +122,40 @@ impl ProxyUserView {
                 None
             },
             provider_data: user.provider_data,
+            deleted_at: None,
+            deleted_by: None,
         }
+    }
+
+    /// A deleted user's last snapshot; it never holds a password.
+    pub(crate) fn from_tombstone(tombstone: Tombstone) -> Result<Self, ApiError> {
+        let provider = ProviderName::named(&tombstone.provider).ok_or_else(|| {
+            tracing::error!(id = %tombstone.id, provider = %tombstone.provider,
+                "a tombstone names a provider this build does not know");
+            ApiError::internal()
+        })?;
+        Ok(ProxyUserView {
+            id: tombstone.id.to_string(),
+            account: tombstone.id.account,
+            provider,
+            username: tombstone.username,
+            label: tombstone.label,
+            products: tombstone
+                .products
+                .into_iter()
+                .map(ProductName::from)
+                .collect(),
+            status: ProxyUserState::Deleted,
+            traffic_limit_bytes: tombstone.traffic_limit_bytes,
+            traffic_used_bytes: tombstone.traffic_used_bytes,
+            concurrency_max: tombstone.concurrency_max,
+            rps_max: tombstone.rps_max,
+            created_at: tombstone.created_at,
+            password: None,
+            provider_data: std::sync::Arc::new(tombstone.provider_data),
+            deleted_at: Some(tombstone.deleted_at),
+            deleted_by: Some(tombstone.deleted_by),
+        })
     }
 
     pub(super) fn created(created: CreatedProxyUser) -> Self {

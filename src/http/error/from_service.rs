@@ -11,6 +11,9 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::NotFound(detail) => ApiError::not_found(detail),
             ServiceError::PermissionDenied(detail) => ApiError::permission_denied(detail),
+            ServiceError::Forbidden { field, message } => {
+                ApiError::permission_denied(message).with_field(field)
+            }
             ServiceError::Provider { account, source } => {
                 ApiError::from_provider(&account, *source)
             }

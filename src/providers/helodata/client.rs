@@ -14,7 +14,9 @@ use super::wire;
 use crate::domain::download::ByteStream;
 use crate::providers::{FailureKind, UpstreamFailure};
 use crate::upstream::streaming::Streamed;
-use crate::upstream::{RetryMode, TransportError, UpstreamClient, UpstreamRequest};
+use crate::upstream::{
+    RetryMode, TransportError, UpstreamClient, UpstreamRequest, UpstreamResponse,
+};
 
 /// The gateway-side request id header of helodata (§7.3); the simulator sends it on API
 /// answers too.
@@ -108,6 +110,21 @@ impl Client {
     /// The account's API base URL.
     pub fn base_url(&self) -> &str {
         self.http.base_url()
+    }
+
+    /// Any call, answered whatever its status (for passthrough): only a call that got no
+    /// answer is a failure. The answer may echo the token: the caller redacts it.
+    pub async fn raw(&self, request: UpstreamRequest) -> Result<UpstreamResponse, UpstreamFailure> {
+        let request = self.authorize(request)?;
+        self.http
+            .send(&request)
+            .await
+            .map_err(|e| self.redact(classify_transport(&e)))
+    }
+
+    /// The token, for passthrough to scrub from what helodata answers.
+    pub fn credential(&self) -> &str {
+        self.credential.expose_secret()
     }
 
     /// The request with the bearer token.

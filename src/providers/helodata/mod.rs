@@ -21,6 +21,7 @@ mod locations;
 mod map;
 mod orders;
 mod packages;
+mod passthrough;
 pub mod registration;
 mod reports;
 mod sessions;
@@ -124,6 +125,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::RunReport,
     Capability::GetReportRun,
     Capability::DownloadReportRun,
+    Capability::Passthrough,
 ];
 
 /// helodata's largest page. The maximum `limit` is not documented (§11); 100 is the largest
@@ -498,6 +500,10 @@ impl ProviderAdapter for HelodataAdapter {
     }
 
     fn reports(&self) -> Option<&dyn crate::providers::ReportsAdapter> {
+        Some(self)
+    }
+
+    fn passthrough(&self) -> Option<&dyn crate::providers::PassthroughAdapter> {
         Some(self)
     }
 

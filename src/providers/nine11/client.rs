@@ -19,7 +19,9 @@ use serde_json::Value;
 use super::fields;
 use super::wire::{Endpoint, Envelope, SuccessCode};
 use crate::providers::{FailureKind, UpstreamFailure};
-use crate::upstream::{RetryMode, TransportError, UpstreamClient, UpstreamRequest};
+use crate::upstream::{
+    RetryMode, TransportError, UpstreamClient, UpstreamRequest, UpstreamResponse,
+};
 
 /// What replaces a secret found in a provider message.
 const REDACTED: &str = "[redacted]";
@@ -129,6 +131,22 @@ impl Nine11Client {
         let request =
             UpstreamRequest::write(Method::POST, endpoint.path, Some(json)).retry(RetryMode::Never);
         self.send(endpoint, request, secrets).await
+    }
+
+    /// Any call with the app_key added to its query, answered whatever its status (for
+    /// passthrough): only a call that got no answer is a failure. The answer may echo the
+    /// app_key: the caller redacts it.
+    pub async fn raw(&self, request: UpstreamRequest) -> Result<UpstreamResponse, UpstreamFailure> {
+        let request = request.query("app_key", self.app_key.expose_secret());
+        self.upstream
+            .send(&request)
+            .await
+            .map_err(|err| redact(from_transport(err), &[self.app_key.expose_secret()]))
+    }
+
+    /// The app_key, for passthrough to scrub from what 911 answers.
+    pub fn credential(&self) -> &str {
+        self.app_key.expose_secret()
     }
 
     async fn send(

@@ -24,6 +24,8 @@ mod locations;
 mod map;
 mod orders;
 mod packages;
+mod page_cursor;
+mod passthrough;
 mod payments;
 pub mod registration;
 mod snapshot;
@@ -34,6 +36,7 @@ mod whitelist;
 mod wire;
 mod writes;
 
+use page_cursor::PageCursor;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Instant;
@@ -113,6 +116,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::GetOrder,
     Capability::CreateOrder,
     Capability::CancelOrder,
+    Capability::Passthrough,
 ];
 
 /// The products 911 sells proxy accounts for: types 9, 11, 25 and 14.
@@ -218,30 +222,6 @@ impl Nine11Adapter {
             .get(username)
             .map(|u| ProxyUser::clone(u))
             .ok_or_else(|| not_found(&self.settings.account, username))
-    }
-}
-
-/// Where a page of 911 proxy users resumes: after `username`, in snapshot `snapshot`.
-#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct PageCursor {
-    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
-    snapshot: Option<u64>,
-    #[serde(rename = "u")]
-    username: String,
-}
-
-impl PageCursor {
-    /// Reads a cursor's text: `{"s":…,"u":…}`, or a bare username (the cursors of earlier
-    /// versions, which name no snapshot).
-    fn parse(text: &str) -> PageCursor {
-        serde_json::from_str(text).unwrap_or_else(|_| PageCursor {
-            snapshot: None,
-            username: text.to_string(),
-        })
-    }
-
-    fn text(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| self.username.clone())
     }
 }
 
@@ -561,6 +541,10 @@ impl ProviderAdapter for Nine11Adapter {
         self.orders().cancel(upstream_id, ctx.resumed()).await
     }
 
+    fn passthrough(&self) -> Option<&dyn crate::providers::PassthroughAdapter> {
+        Some(self)
+    }
+
     fn usage_counted_window(&self, from: OffsetDateTime, to: OffsetDateTime) -> CountedWindow {
         usage::counted_window(from, to, self.tz())
     }
@@ -585,7 +569,7 @@ mod tests {
     #[test]
     fn capabilities_leave_out_rate_limits_and_products_are_the_four_account_types() {
         assert!(!CAPABILITIES.contains(&Capability::UpdateRateLimits));
-        assert_eq!(CAPABILITIES.len(), 31);
+        assert_eq!(CAPABILITIES.len(), 32);
         assert_eq!(
             PRODUCTS
                 .iter()

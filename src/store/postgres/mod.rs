@@ -15,6 +15,7 @@ mod audit;
 mod audit_writes;
 mod batch;
 mod idempotency;
+mod tombstones;
 
 pub use api_keys::FIRST_KEY_LOCK;
 

@@ -18,6 +18,7 @@ use crate::config::Backend;
 mod api_keys;
 mod audit;
 mod idempotency;
+mod tombstones;
 
 /// The SQLite migrations, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -10,6 +10,7 @@ mod faults;
 mod invoices;
 mod locations;
 mod orders;
+mod passthrough;
 mod providers;
 mod proxy_users;
 mod reports;
@@ -17,6 +18,7 @@ mod sessions;
 mod snapshots;
 mod static_ips;
 mod subscriptions;
+mod tombstones;
 mod usage;
 mod whitelist;
 
@@ -164,6 +166,20 @@ pub fn create_body(account: &str, label: &str) -> Value {
             serde_json::json!({"account": account, "products": ["residential"], "label": label, "concurrency_max": 100, "rps_max": 200})
         }
     }
+}
+
+/// Creates a proxy user labelled `label` through the gateway (keyed), answering its view.
+pub async fn create_user(app: &TestApp, account: &str, label: &str) -> Value {
+    let (status, created) = send_keyed(
+        app,
+        reqwest::Method::POST,
+        "/v1/proxy-users",
+        &format!("create-{label}"),
+        Some(create_body(account, label)),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    created
 }
 
 /// Paths of the calls the account's simulator received since the log was last cleared.

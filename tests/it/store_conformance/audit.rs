@@ -522,28 +522,7 @@ async fn maintenance_keeps_everything_within_retention(store: Store) {
     assert!(err.is_none(), "{err:?}");
 }
 
-macro_rules! audit_conformance {
-    ($($case:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    super::$case(crate::support::fresh_store(crate::support::Db::Postgres).await).await;
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    super::$case(crate::support::fresh_store(crate::support::Db::Sqlite).await).await;
-                }
-            )*
-        }
-    };
-}
-
-audit_conformance!(
+conformance!(
     an_intent_reads_back_pending_and_is_completed_exactly_once,
     concurrent_intents_and_outcomes_each_reach_their_own_event,
     a_refused_outcome_does_not_fail_the_outcomes_sent_with_it,

@@ -35,6 +35,22 @@ pub async fn connection(
         UnknownAccount::InvalidArgument("proxy_user"),
     )?;
     let fail = |e| ServiceError::provider(&account.name, e);
+    let unsupported = || {
+        fail(ProviderError::unsupported_because(
+            Capability::ConnectionPassword,
+            "this provider shows a proxy user's password only when it is created or rotated; \
+             keep it from that answer",
+        ))
+    };
+    // A provider that never lists passwords is answered before the user is looked up.
+    if with_password
+        && !account
+            .adapter
+            .capabilities()
+            .contains(&Capability::ConnectionPassword)
+    {
+        return Err(unsupported());
+    }
     let user = account
         .adapter
         .get_proxy_user(&proxy_user.upstream)
@@ -44,11 +60,7 @@ pub async fn connection(
     if !with_password {
         connection.password = None;
     } else if connection.password.is_none() {
-        return Err(fail(ProviderError::unsupported_because(
-            Capability::ConnectionPassword,
-            "this provider shows a proxy user's password only when it is created or rotated; \
-             keep it from that answer",
-        )));
+        return Err(unsupported());
     }
     Ok(AccountConnection {
         provider: account.kind,

@@ -19,6 +19,7 @@ mod snapshots;
 mod static_ips;
 mod subscriptions;
 mod tombstones;
+mod unsupported;
 mod usage;
 mod whitelist;
 

@@ -219,15 +219,19 @@ async fn ending_of(response: Response) -> (Response, Ending) {
     let status = response.status();
     let summary = response.extensions().get::<ErrorSummary>();
     let code = summary.map(|s| s.code);
-    let nothing_applied = upstream.attempts() == 0 && !status.is_success()
-        || matches!(
-            code,
-            Some(
-                ErrorCode::UpstreamUnavailable
-                    | ErrorCode::ServiceUnavailable
-                    | ErrorCode::RateLimited
-            )
-        );
+    // A refusal before any call, or an unavailable provider, applied nothing, unless an
+    // earlier attempt of a retried write went unanswered after it may have arrived (a timeout
+    // then an open breaker): that one may have applied, and the claim must stay to resume.
+    let nothing_applied = !upstream.write_outcome_unknown()
+        && (upstream.attempts() == 0 && !status.is_success()
+            || matches!(
+                code,
+                Some(
+                    ErrorCode::UpstreamUnavailable
+                        | ErrorCode::ServiceUnavailable
+                        | ErrorCode::RateLimited
+                )
+            ));
     if nothing_applied {
         return (response, Ending::NothingApplied);
     }

@@ -325,3 +325,45 @@ async fn tombstones_survive_a_restart_and_read_the_same_on_postgres_and_sqlite()
     let sqlite = tombstones_survive_a_restart(Db::Sqlite).await;
     assert_eq!(stable(postgres), stable(sqlite));
 }
+
+/// helodata: the delete reaches helodata but its answer is lost (a timeout), and the gateway's
+/// own retry of it is refused (a 429 asking for longer than the gateway waits: 503, "nothing
+/// applied" on its own). The first answer must not free the key as if nothing had happened (the soak of 2026-12-08 met it: the caller's retry found the user gone and answered
+/// 404); it is `outcome_unknown`, and the caller's retry resends the delete under the same
+/// forwarded key, which helodata dedupes, and keeps the tombstone journaled by the first.
+#[tokio::test]
+async fn a_helodata_delete_lost_then_refused_settles_on_retry_with_its_tombstone() {
+    let app = spawn_app_with_sims(Db::Postgres, &[("PGW_UPSTREAM_TIMEOUT_SECS", "1")]).await;
+    let created = create_user(&app, "helodata", "lost-delete").await;
+    let id = created["id"].as_str().unwrap();
+    let upstream = id.split_once(':').unwrap().1;
+    let path = format!("/v1/subusers/{upstream}");
+    let sims = app.sims.as_ref().unwrap();
+    sims.fault(
+        "helodata",
+        json!({"kind": "hang", "phase": "after", "path": path, "method": "DELETE", "times": 1}),
+    );
+    sims.fault(
+        "helodata",
+        json!({"kind": "rate_limit", "retry_after": 3600, "path": path, "method": "DELETE", "times": 1}),
+    );
+    let delete = format!("/v1/proxy-users/{id}");
+    let (status, first) = send_keyed(&app, Method::DELETE, &delete, "lost", None).await;
+    assert_eq!(
+        (status, first["code"].as_str()),
+        (502, Some("outcome_unknown")),
+        "{first}"
+    );
+    assert!(
+        upstream_users(&app, "helodata")
+            .await
+            .iter()
+            .all(|u| u["id"] != upstream),
+        "the first attempt deleted the user"
+    );
+    let (status, body) = send_keyed(&app, Method::DELETE, &delete, "lost", None).await;
+    assert_eq!(status, 204, "{body}");
+    let listed = deleted_list(&app, "account=helodata").await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["id"], id);
+}

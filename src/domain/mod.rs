@@ -21,6 +21,7 @@ pub mod payments;
 pub mod products;
 pub mod providers;
 pub mod proxy_users;
+pub mod rate_limit;
 pub mod reports;
 pub mod sessions;
 pub mod static_ips;

@@ -39,6 +39,8 @@ In schema-valid (positive) cases only:
   changes something, and no IP count on a plan (`_a_change_a_client_would_make`). Reports
   get a name, schedule, format and destination a client would write
   (`_a_report_a_client_would_define`).
+- `include=password` on `POST /v1/proxies/connection` is asked only of an account that lists
+  passwords (`proxies.connection.password`), as a client reading `GET /v1/providers` would.
 - Passthrough calls (`POST /v1/providers/{name}/passthrough`) with method GET carry no `body`,
   as no client sends one with a read (refused 400 naming `body`; tested in
   tests/it/normalized/passthrough.rs).
@@ -215,6 +217,12 @@ def before_call(context, case, kwargs):
         account = _id_account(params["id"])
         params["id"] = _account(account) + params["id"][len(account):]
     _only_offered(case, path, method)
+    if path == "/v1/proxies/connection" and isinstance(case.body, dict) and case.query:
+        # A password in the connection only where the account lists passwords (911Proxy);
+        # elsewhere it is 501 before any lookup (tests/it/normalized/unsupported.rs).
+        account = _id_account(case.body.get("proxy_user"))
+        if account and "proxies.connection.password" not in CAPABILITIES.get(account, []):
+            case.query.pop("include", None)
     if path == "/v1/providers/{name}/passthrough" and isinstance(case.body, dict):
         if case.body.get("method") == "GET":
             case.body.pop("body", None)

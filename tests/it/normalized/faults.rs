@@ -357,3 +357,43 @@ for_both_providers!(
     the_breaker_opens_after_repeated_failures_and_recovers,
     every_response_reports_upstream_and_gateway_time,
 );
+
+/// A keyed helodata write that times out (the answer lost after helodata acted) counts as a
+/// breaker failure like a 5xx: at a threshold of one, the upstream client's retry of it is
+/// refused by the open breaker without a call.
+#[tokio::test]
+async fn a_timed_out_write_opens_the_breaker_and_its_retry_makes_no_call() {
+    let app = spawn_app_with_sims(
+        Db::Sqlite,
+        &[
+            ("PGW_UPSTREAM_TIMEOUT_SECS", "1"),
+            ("PGW_UPSTREAM_BREAKER_THRESHOLD", "1"),
+            ("PGW_UPSTREAM_BREAKER_COOLDOWN_SECS", "30"),
+        ],
+    )
+    .await;
+    let sims = app.sims.as_ref().unwrap();
+    sims.fault(
+        "helodata",
+        json!({"kind": "hang", "phase": "after", "path": "/v1/subusers", "method": "POST", "times": 1}),
+    );
+    sims.clear_calls();
+    let response = app
+        .admin(Method::POST, "/v1/proxy-users")
+        .header("idempotency-key", "breaker-write")
+        .json(&create_body("helodata", "breaker"))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(response).await;
+    assert_eq!(
+        calls_to(&app, "helodata", "POST", "/v1/subusers"),
+        1,
+        "{body}"
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (502, Some("outcome_unknown")),
+        "{body}"
+    );
+}
